@@ -1,0 +1,52 @@
+// Command fakebedrock serves the in-repo fake Bedrock runtime on loopback,
+// for trying llmstack without AWS and for the benchmark.
+//
+//	go run ./cmd/fakebedrock -addr 127.0.0.1:4599
+//
+// Point a tier at it with aws_endpoint_url = http://127.0.0.1:4599; any
+// credentials will do (the fake reads the SigV4 scope, not the signature).
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/llmstack/llmstack/server/bedrock/fakebedrock"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:4599", "listen address (host:port; port 0 picks one)")
+	deltas := flag.Int("deltas", 8, "text chunks per streamed answer")
+	deltaSize := flag.Int("delta-size", 8, "bytes per text chunk")
+	firstToken := flag.Duration("first-token-delay", 0, "wait before the first chunk (and before a Converse answer)")
+	interEvent := flag.Duration("inter-event-delay", 0, "wait between stream events")
+	errorRate := flag.Float64("error-rate", 0, "fraction of requests answered with 503 ServiceUnavailableException")
+	lenient := flag.Bool("lenient", false, "accept requests Bedrock would reject")
+	flag.Parse()
+	if *errorRate < 0 || *errorRate > 1 {
+		fmt.Fprintln(os.Stderr, "fakebedrock: -error-rate must be between 0 and 1")
+		os.Exit(2)
+	}
+
+	fake := fakebedrock.New(fakebedrock.Options{
+		Deltas: *deltas, DeltaSize: *deltaSize,
+		FirstTokenDelay: *firstToken, InterEventDelay: *interEvent,
+		ErrorRate: *errorRate, Lenient: *lenient,
+	})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatalf("fakebedrock: %v", err)
+	}
+	// The line below is read by scripts that start the fake on port 0.
+	fmt.Printf("fakebedrock listening on http://%s\n", ln.Addr())
+	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Fatalf("fakebedrock: %v", err)
+	}
+}

@@ -1,0 +1,159 @@
+// Command llmstack puts AWS Bedrock models and local llama-swap models behind
+// one OpenAI-compatible endpoint on this machine.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	"github.com/llmstack/llmstack/server"
+	"github.com/llmstack/llmstack/tiers"
+)
+
+// version is set at build time (-ldflags "-X main.version=...").
+var version = "0.1.0-dev"
+
+const usage = `llmstack: AWS Bedrock and local llama-swap models behind one OpenAI-compatible endpoint.
+
+Usage:
+  llmstack [--config PATH] [--next]                    run the router (headless until the tray lands)
+  llmstack serve [--config PATH] [--addr HOST:PORT] [--next] [--log-level LEVEL]
+                                                       run the router without a tray
+  llmstack check [--config PATH] [--next]              validate models.ini and print the tiers
+  llmstack version                                     print the version
+
+models.ini is --config, else $LLMSTACK_CONFIG, else <user config dir>/llmstack/models.ini
+(written from the built-in default on first run).
+The next channel is on with --next or LLMSTACK_USE_NEXT=1.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd := ""
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "", "serve":
+		return serve(cmd, args, stdout, stderr)
+	case "check":
+		return check(args, stdout, stderr)
+	case "version":
+		fmt.Fprintf(stdout, "llmstack %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return 0
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "llmstack: unknown command %q\n\n%s", cmd, usage)
+	return 2
+}
+
+// commonFlags are the flags every command that reads models.ini takes.
+type commonFlags struct {
+	config string
+	next   bool
+}
+
+func newFlagSet(name string, stderr io.Writer, cf *commonFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("llmstack "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cf.config, "config", "", "models.ini to use (default $LLMSTACK_CONFIG, else the user config dir)")
+	fs.BoolVar(&cf.next, "next", false, "serve the next channel (aws_model_id_next) where tiers have one; also LLMSTACK_USE_NEXT=1")
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	return fs
+}
+
+// loadConfig resolves, creates on first run, and parses models.ini.
+func loadConfig(flagPath string, stderr io.Writer) (*tiers.Config, bool) {
+	path, created, err := tiers.ResolvePath(flagPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "llmstack: %v\n", err)
+		return nil, false
+	}
+	if created {
+		fmt.Fprintf(stderr, "llmstack: wrote the default models.ini to %s; edit it to name your models and AWS profiles\n", path)
+	}
+	cfg, err := tiers.Load(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "llmstack: %s is not valid:\n%v\n", path, err)
+		return nil, false
+	}
+	return cfg, true
+}
+
+func check(args []string, stdout, stderr io.Writer) int {
+	var cf commonFlags
+	fs := newFlagSet("check", stderr, &cf)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, ok := loadConfig(cf.config, stderr)
+	if !ok {
+		return 1
+	}
+	useNext := cf.next || tiers.UseNextFromEnv()
+	channel := tiers.ChannelCurrent
+	if useNext {
+		channel = tiers.ChannelNext
+	}
+	fmt.Fprintf(stdout, "models.ini  %s (valid, %d tiers)\nrouter      http://%s/v1\nllama-swap  %s\nchannel     %s\n\n",
+		cfg.Path, len(cfg.Tiers), cfg.Addr(), cfg.LlamaSwapURL, channel)
+	if err := cfg.WriteTable(stdout, useNext); err != nil {
+		return 1
+	}
+	if err := server.CheckLoopback(cfg.Addr()); err != nil {
+		fmt.Fprintf(stderr, "llmstack: models.ini [DEFAULT] router_host: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(cmd string, args []string, stdout, stderr io.Writer) int {
+	var cf commonFlags
+	fs := newFlagSet(cmd, stderr, &cf)
+	addr := fs.String("addr", "", "listen address HOST:PORT on loopback (default router_host:router_port of models.ini)")
+	logLevel := fs.String("log-level", "info", "log detail: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(stderr, "llmstack: --log-level %q: want debug, info, warn or error\n", *logLevel)
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	cfg, ok := loadConfig(cf.config, stderr)
+	if !ok {
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := server.Run(ctx, server.RunOptions{
+		Config:  cfg,
+		Addr:    *addr,
+		UseNext: cf.next || tiers.UseNextFromEnv(),
+		Logger:  logger,
+		Version: version,
+		Ready: func(url string) {
+			fmt.Fprintf(stdout, "llmstack %s serving %s (models.ini: %s)\n", version, url, cfg.Path)
+		},
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintf(stderr, "llmstack: %v\n", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,176 @@
+package bedrock
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+)
+
+// Timeouts of the Bedrock HTTP client. Connecting must be quick; a model may
+// think for minutes before its first byte, and a stream may pause between
+// events, so reads get a generous allowance.
+const (
+	ConnectTimeout = 10 * time.Second
+	ReadTimeout    = 10 * time.Minute
+	// MaxAttempts is the SDK's standard retry budget: the call and one retry.
+	MaxAttempts = 2
+)
+
+// ClientKey identifies one Bedrock client: tiers sharing profile, region and
+// endpoint share a client (and its credential cache and connections).
+type ClientKey struct {
+	Profile  string // "" is the SDK's default credential chain
+	Region   string // "" is the profile's or environment's region
+	Endpoint string // "" is the regional Bedrock endpoint
+}
+
+// Clients builds Bedrock clients on first use and keeps them. All clients
+// share one HTTP client, so connections are pooled across tiers.
+type Clients struct {
+	http *awshttp.BuildableClient
+
+	mu      sync.Mutex
+	clients map[ClientKey]*bedrockruntime.Client
+}
+
+// NewClients returns an empty client cache.
+func NewClients() *Clients {
+	return &Clients{http: newHTTPClient(), clients: map[ClientKey]*bedrockruntime.Client{}}
+}
+
+// Get returns the client for key, building it (which reads the AWS config
+// files) the first time.
+func (c *Clients) Get(ctx context.Context, key ClientKey) (*bedrockruntime.Client, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl, ok := c.clients[key]; ok {
+		return cl, nil
+	}
+	cfg, err := LoadAWSConfig(ctx, key.Profile, key.Region, c.http)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Region == "" {
+		return nil, &ConfigError{Profile: key.Profile, Problem: "no AWS region: set aws_region in models.ini, region in the profile, or AWS_REGION"}
+	}
+	cl := bedrockruntime.NewFromConfig(cfg, func(o *bedrockruntime.Options) {
+		o.HTTPClient = ownedBodyClient{cfg.HTTPClient}
+		if key.Endpoint != "" {
+			o.BaseEndpoint = aws.String(key.Endpoint)
+		}
+	})
+	c.clients[key] = cl
+	return cl, nil
+}
+
+// Forget drops every cached client, so the next request re-reads the AWS
+// config files (after models.ini or a profile changed).
+func (c *Clients) Forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.clients)
+}
+
+// LoadAWSConfig loads the shared AWS configuration for a profile ("" for the
+// default chain) the way the AWS CLI does: SSO, role chaining and
+// credential_process all work.
+func LoadAWSConfig(ctx context.Context, profile, region string, httpClient *awshttp.BuildableClient) (aws.Config, error) {
+	opts := []func(*config.LoadOptions) error{
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = MaxAttempts })
+		}),
+	}
+	if httpClient != nil {
+		opts = append(opts, config.WithHTTPClient(httpClient))
+	}
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
+	}
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, &ConfigError{Profile: profile, Err: err}
+	}
+	return cfg, nil
+}
+
+// ConfigError is a failure to load an AWS profile's configuration.
+type ConfigError struct {
+	Profile string
+	Problem string
+	Err     error
+}
+
+func (e *ConfigError) Error() string {
+	what := "default AWS credential chain"
+	if e.Profile != "" {
+		what = fmt.Sprintf("AWS profile %q", e.Profile)
+	}
+	if e.Err != nil {
+		return fmt.Sprintf("loading %s: %v", what, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", what, e.Problem)
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// newHTTPClient is the HTTP client all Bedrock clients start from. It is
+// the SDK's buildable client so the SDK can still apply a custom CA bundle
+// (AWS_CA_BUNDLE, ca_bundle); its read timeout resets on every byte, so it
+// only fails a connection that has gone silent.
+func newHTTPClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = ConnectTimeout }).
+		WithTransportOptions(func(t *http.Transport) {
+			t.TLSHandshakeTimeout = ConnectTimeout
+			t.ResponseHeaderTimeout = ReadTimeout
+			t.MaxIdleConns = 1024
+			t.MaxIdleConnsPerHost = 1024
+			t.MaxConnsPerHost = 0
+		}).
+		WithReadTimeout(ReadTimeout)
+}
+
+// ownedBodyClient gives the wire its own copy of the request body.
+//
+// The SDK closes the request body as soon as the round trip returns, but on
+// HTTP/1.1 the transport's write loop may still be reading it; the write
+// then fails and the transport closes the connection under a response that
+// is still streaming ("decode event: ... use of closed network
+// connection"). With a private buffered copy (and GetBody for rewinds) the
+// SDK's Close cannot reach the bytes being written.
+type ownedBodyClient struct{ inner aws.HTTPClient }
+
+func (c ownedBodyClient) Do(req *http.Request) (*http.Response, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return c.inner.Do(req)
+	}
+	var buf bytes.Buffer
+	if req.ContentLength > 0 {
+		buf.Grow(int(req.ContentLength))
+	}
+	_, err := buf.ReadFrom(req.Body)
+	req.Body.Close()
+	if err != nil {
+		return nil, fmt.Errorf("reading request body: %w", err)
+	}
+	body := buf.Bytes()
+	out := *req
+	out.Body = io.NopCloser(bytes.NewReader(body))
+	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	out.ContentLength = int64(len(body))
+	return c.inner.Do(&out)
+}

@@ -1,0 +1,109 @@
+// Package bedrock serves bedrock tiers: it translates OpenAI requests into
+// Bedrock Converse requests and the answers back, calls Bedrock through
+// aws-sdk-go-v2 with one client per (profile, region, endpoint), maps Bedrock
+// errors to honest HTTP statuses and checks the health of AWS profiles.
+package bedrock
+
+// The types below mirror the Bedrock Converse request as it goes over the
+// wire, so translation is a pure function from one plain struct to another
+// and its results read like the Bedrock API reference in tests.
+
+// ConverseRequest is a Converse / ConverseStream request.
+type ConverseRequest struct {
+	ModelID         string           `json:"-"`
+	Messages        []Message        `json:"messages"`
+	System          []SystemBlock    `json:"system,omitempty"`
+	InferenceConfig *InferenceConfig `json:"inferenceConfig,omitempty"`
+	ToolConfig      *ToolConfig      `json:"toolConfig,omitempty"`
+}
+
+// Message is one turn; roles strictly alternate user / assistant.
+type Message struct {
+	Role    string         `json:"role"`
+	Content []ContentBlock `json:"content"`
+}
+
+// ContentBlock holds exactly one of its fields.
+type ContentBlock struct {
+	Text       string      `json:"text,omitempty"`
+	Image      *ImageBlock `json:"image,omitempty"`
+	ToolUse    *ToolUse    `json:"toolUse,omitempty"`
+	ToolResult *ToolResult `json:"toolResult,omitempty"`
+}
+
+// ImageBlock is an inline image.
+type ImageBlock struct {
+	Format string      `json:"format"`
+	Source ImageSource `json:"source"`
+}
+
+// ImageSource carries the image bytes (base64 on the wire).
+type ImageSource struct {
+	Bytes []byte `json:"bytes"`
+}
+
+// ToolUse is the model's call of a tool, replayed from history.
+type ToolUse struct {
+	ToolUseID string `json:"toolUseId"`
+	Name      string `json:"name"`
+	Input     any    `json:"input"`
+}
+
+// ToolResult answers a ToolUse.
+type ToolResult struct {
+	ToolUseID string              `json:"toolUseId"`
+	Content   []ToolResultContent `json:"content"`
+	Status    string              `json:"status,omitempty"`
+}
+
+// ToolResultContent is the text of a tool result.
+type ToolResultContent struct {
+	Text string `json:"text"`
+}
+
+// SystemBlock is one system prompt.
+type SystemBlock struct {
+	Text string `json:"text"`
+}
+
+// InferenceConfig holds the sampling parameters Converse accepts.
+type InferenceConfig struct {
+	MaxTokens     *int32   `json:"maxTokens,omitempty"`
+	Temperature   *float32 `json:"temperature,omitempty"`
+	TopP          *float32 `json:"topP,omitempty"`
+	StopSequences []string `json:"stopSequences,omitempty"`
+}
+
+// ToolConfig declares the tools the model may call.
+type ToolConfig struct {
+	Tools      []Tool      `json:"tools"`
+	ToolChoice *ToolChoice `json:"toolChoice,omitempty"`
+}
+
+// Tool is one tool declaration.
+type Tool struct {
+	ToolSpec ToolSpec `json:"toolSpec"`
+}
+
+// ToolSpec names a tool and its input schema.
+type ToolSpec struct {
+	Name        string      `json:"name"`
+	Description string      `json:"description"`
+	InputSchema InputSchema `json:"inputSchema"`
+}
+
+// InputSchema wraps a JSON Schema.
+type InputSchema struct {
+	JSON any `json:"json"`
+}
+
+// ToolChoice forces tool use: Any (some tool) or Tool (that tool).
+type ToolChoice struct {
+	Any  *struct{}     `json:"any,omitempty"`
+	Tool *SpecificTool `json:"tool,omitempty"`
+}
+
+// SpecificTool names the tool a ToolChoice forces.
+type SpecificTool struct {
+	Name string `json:"name"`
+}

@@ -1,0 +1,107 @@
+package fakebedrock
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// converseBody is the part of a Converse request the fake checks.
+type converseBody struct {
+	Messages []struct {
+		Role    string           `json:"role"`
+		Content []map[string]any `json:"content"`
+	} `json:"messages"`
+	ToolConfig *struct {
+		Tools []struct {
+			ToolSpec *struct {
+				Name string `json:"name"`
+			} `json:"toolSpec"`
+		} `json:"tools"`
+	} `json:"toolConfig"`
+}
+
+// validate applies the request rules Bedrock enforces and returns its
+// ValidationException message, or "" when the request is acceptable. These
+// are the rules an OpenAI → Converse translation most easily breaks.
+func validate(body []byte) string {
+	var req converseBody
+	if err := json.Unmarshal(body, &req); err != nil {
+		return "Malformed input request: " + err.Error()
+	}
+	if len(req.Messages) == 0 {
+		return "The messages field must contain at least one message."
+	}
+	if req.Messages[0].Role != "user" {
+		return "A conversation must start with a user message. Try again with a conversation that starts with a user message."
+	}
+	usesTools := false
+	for i, m := range req.Messages {
+		if m.Role != "user" && m.Role != "assistant" {
+			return fmt.Sprintf("messages.%d.role: %q is not user or assistant", i, m.Role)
+		}
+		if i > 0 && req.Messages[i-1].Role == m.Role {
+			return "A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again."
+		}
+		if len(m.Content) == 0 {
+			return fmt.Sprintf("The content field in the Message object at messages.%d is empty. Add a ContentBlock object to the content field and try again.", i)
+		}
+		for _, b := range m.Content {
+			if len(b) != 1 {
+				return fmt.Sprintf("messages.%d.content: a content block must hold exactly one member", i)
+			}
+			if _, ok := b["toolUse"]; ok {
+				usesTools = true
+				if m.Role != "assistant" {
+					return fmt.Sprintf("messages.%d: toolUse blocks belong in assistant turns", i)
+				}
+			}
+			if _, ok := b["toolResult"]; ok {
+				usesTools = true
+			}
+		}
+		if m.Role == "assistant" {
+			if missing := missingResults(req.Messages[i].Content, nextContent(req, i)); len(missing) > 0 {
+				return fmt.Sprintf("Expected toolResult blocks at messages.%d.content for the following Ids: %s", i+1, strings.Join(missing, ", "))
+			}
+		}
+	}
+	if usesTools && (req.ToolConfig == nil || len(req.ToolConfig.Tools) == 0) {
+		return "The toolConfig field must be defined when using toolUse and toolResult content blocks."
+	}
+	if req.ToolConfig != nil {
+		for i, t := range req.ToolConfig.Tools {
+			if t.ToolSpec == nil || t.ToolSpec.Name == "" {
+				return fmt.Sprintf("toolConfig.tools.%d.toolSpec.name: must not be empty", i)
+			}
+		}
+	}
+	return ""
+}
+
+func nextContent(req converseBody, i int) []map[string]any {
+	if i+1 < len(req.Messages) {
+		return req.Messages[i+1].Content
+	}
+	return nil
+}
+
+func missingResults(assistant, next []map[string]any) []string {
+	results := map[string]bool{}
+	for _, b := range next {
+		if tr, ok := b["toolResult"].(map[string]any); ok {
+			id, _ := tr["toolUseId"].(string)
+			results[id] = true
+		}
+	}
+	var missing []string
+	for _, b := range assistant {
+		if tu, ok := b["toolUse"].(map[string]any); ok {
+			id, _ := tu["toolUseId"].(string)
+			if !results[id] {
+				missing = append(missing, id)
+			}
+		}
+	}
+	return missing
+}

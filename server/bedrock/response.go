@@ -1,0 +1,120 @@
+package bedrock
+
+import (
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+
+	"github.com/llmstack/llmstack/server/openai"
+)
+
+// FinishReason maps a Converse stop reason to OpenAI's finish_reason.
+func FinishReason(r types.StopReason) string {
+	switch r {
+	case types.StopReasonMaxTokens, types.StopReasonModelContextWindowExceeded:
+		return "length"
+	case types.StopReasonToolUse:
+		return "tool_calls"
+	case types.StopReasonGuardrailIntervened, types.StopReasonContentFiltered:
+		return "content_filter"
+	}
+	return "stop" // end_turn, stop_sequence and anything new
+}
+
+// Answer is the part of a Converse response an OpenAI response is made of.
+type Answer struct {
+	Text      string
+	Reasoning string
+	ToolCalls []openai.ResponseToolCall
+	Finish    string
+	Usage     openai.Usage
+}
+
+// AnswerFrom reads text, reasoning, tool calls, stop reason and usage out of
+// a Converse response.
+func AnswerFrom(out *bedrockruntime.ConverseOutput) Answer {
+	var a Answer
+	var text, reasoning strings.Builder
+	if msg, ok := out.Output.(*types.ConverseOutputMemberMessage); ok {
+		for _, b := range msg.Value.Content {
+			switch b := b.(type) {
+			case *types.ContentBlockMemberText:
+				text.WriteString(b.Value)
+			case *types.ContentBlockMemberReasoningContent:
+				if r, ok := b.Value.(*types.ReasoningContentBlockMemberReasoningText); ok && r.Value.Text != nil {
+					reasoning.WriteString(*r.Value.Text)
+				}
+			case *types.ContentBlockMemberToolUse:
+				args := "{}"
+				if b.Value.Input != nil {
+					if raw, err := b.Value.Input.MarshalSmithyDocument(); err == nil && len(raw) > 0 && string(raw) != "null" {
+						args = string(raw)
+					}
+				}
+				id := deref(b.Value.ToolUseId)
+				if id == "" {
+					id = openai.NewToolCallID()
+				}
+				a.ToolCalls = append(a.ToolCalls, openai.ResponseToolCall{
+					ID:       id,
+					Type:     "function",
+					Function: openai.ResponseFunction{Name: deref(b.Value.Name), Arguments: args},
+				})
+			}
+		}
+	}
+	a.Text, a.Reasoning = text.String(), reasoning.String()
+	a.Finish = FinishReason(out.StopReason)
+	a.Usage = usage(out.Usage)
+	return a
+}
+
+// ChatCompletion renders the answer as a chat.completion. Content is null
+// when the turn is only tool calls.
+func (a Answer) ChatCompletion(id string, created int64, model string) openai.ChatCompletion {
+	msg := openai.ResponseMessage{Role: "assistant", ReasoningContent: a.Reasoning, ToolCalls: a.ToolCalls}
+	if a.Text != "" || len(a.ToolCalls) == 0 {
+		text := a.Text
+		msg.Content = &text
+	}
+	return openai.ChatCompletion{
+		ID:      id,
+		Object:  "chat.completion",
+		Created: created,
+		Model:   model,
+		Choices: []openai.ChatChoice{{Index: 0, Message: msg, FinishReason: a.Finish}},
+		Usage:   a.Usage,
+	}
+}
+
+// TextCompletion renders the answer as a text_completion.
+func (a Answer) TextCompletion(id string, created int64, model string) openai.TextCompletion {
+	return openai.TextCompletion{
+		ID:      id,
+		Object:  "text_completion",
+		Created: created,
+		Model:   model,
+		Choices: []openai.TextChoice{{Index: 0, Text: a.Text, FinishReason: a.Finish}},
+		Usage:   a.Usage,
+	}
+}
+
+func usage(u *types.TokenUsage) openai.Usage {
+	if u == nil {
+		return openai.Usage{}
+	}
+	return openai.Usage{
+		PromptTokens:     int(deref(u.InputTokens)),
+		CompletionTokens: int(deref(u.OutputTokens)),
+		TotalTokens:      int(deref(u.TotalTokens)),
+	}
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}

@@ -1,0 +1,133 @@
+package bedrock
+
+import (
+	"encoding/json"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/document"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+	smithydoc "github.com/aws/smithy-go/document"
+)
+
+// converseInput maps the request onto the SDK's Converse input.
+func (r *ConverseRequest) converseInput() *bedrockruntime.ConverseInput {
+	return &bedrockruntime.ConverseInput{
+		ModelId:         aws.String(r.ModelID),
+		Messages:        sdkMessages(r.Messages),
+		System:          sdkSystem(r.System),
+		InferenceConfig: r.InferenceConfig.sdk(),
+		ToolConfig:      r.ToolConfig.sdk(),
+	}
+}
+
+// converseStreamInput maps the request onto the SDK's ConverseStream input.
+func (r *ConverseRequest) converseStreamInput() *bedrockruntime.ConverseStreamInput {
+	return &bedrockruntime.ConverseStreamInput{
+		ModelId:         aws.String(r.ModelID),
+		Messages:        sdkMessages(r.Messages),
+		System:          sdkSystem(r.System),
+		InferenceConfig: r.InferenceConfig.sdk(),
+		ToolConfig:      r.ToolConfig.sdk(),
+	}
+}
+
+func sdkMessages(msgs []Message) []types.Message {
+	out := make([]types.Message, len(msgs))
+	for i, m := range msgs {
+		content := make([]types.ContentBlock, 0, len(m.Content))
+		for _, b := range m.Content {
+			switch {
+			case b.ToolUse != nil:
+				content = append(content, &types.ContentBlockMemberToolUse{Value: types.ToolUseBlock{
+					ToolUseId: aws.String(b.ToolUse.ToolUseID),
+					Name:      aws.String(b.ToolUse.Name),
+					Input:     document.NewLazyDocument(smithyValue(b.ToolUse.Input)),
+				}})
+			case b.ToolResult != nil:
+				rc := make([]types.ToolResultContentBlock, len(b.ToolResult.Content))
+				for j, c := range b.ToolResult.Content {
+					rc[j] = &types.ToolResultContentBlockMemberText{Value: c.Text}
+				}
+				content = append(content, &types.ContentBlockMemberToolResult{Value: types.ToolResultBlock{
+					ToolUseId: aws.String(b.ToolResult.ToolUseID),
+					Content:   rc,
+					Status:    types.ToolResultStatus(b.ToolResult.Status),
+				}})
+			case b.Image != nil:
+				content = append(content, &types.ContentBlockMemberImage{Value: types.ImageBlock{
+					Format: types.ImageFormat(b.Image.Format),
+					Source: &types.ImageSourceMemberBytes{Value: b.Image.Source.Bytes},
+				}})
+			default:
+				content = append(content, &types.ContentBlockMemberText{Value: b.Text})
+			}
+		}
+		out[i] = types.Message{Role: types.ConversationRole(m.Role), Content: content}
+	}
+	return out
+}
+
+func sdkSystem(blocks []SystemBlock) []types.SystemContentBlock {
+	if len(blocks) == 0 {
+		return nil
+	}
+	out := make([]types.SystemContentBlock, len(blocks))
+	for i, b := range blocks {
+		out[i] = &types.SystemContentBlockMemberText{Value: b.Text}
+	}
+	return out
+}
+
+func (ic *InferenceConfig) sdk() *types.InferenceConfiguration {
+	if ic == nil {
+		return nil
+	}
+	return &types.InferenceConfiguration{
+		MaxTokens:     ic.MaxTokens,
+		Temperature:   ic.Temperature,
+		TopP:          ic.TopP,
+		StopSequences: ic.StopSequences,
+	}
+}
+
+func (tc *ToolConfig) sdk() *types.ToolConfiguration {
+	if tc == nil {
+		return nil
+	}
+	out := &types.ToolConfiguration{Tools: make([]types.Tool, len(tc.Tools))}
+	for i, t := range tc.Tools {
+		out.Tools[i] = &types.ToolMemberToolSpec{Value: types.ToolSpecification{
+			Name:        aws.String(t.ToolSpec.Name),
+			Description: aws.String(t.ToolSpec.Description),
+			InputSchema: &types.ToolInputSchemaMemberJson{Value: document.NewLazyDocument(smithyValue(t.ToolSpec.InputSchema.JSON))},
+		}}
+	}
+	if c := tc.ToolChoice; c != nil {
+		switch {
+		case c.Tool != nil:
+			out.ToolChoice = &types.ToolChoiceMemberTool{Value: types.SpecificToolChoice{Name: aws.String(c.Tool.Name)}}
+		case c.Any != nil:
+			out.ToolChoice = &types.ToolChoiceMemberAny{}
+		}
+	}
+	return out
+}
+
+// smithyValue rewrites json.Number (from exact decoding) into the SDK's
+// document number, in place, so numbers reach Bedrock unchanged.
+func smithyValue(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		return smithydoc.Number(x)
+	case map[string]any:
+		for k, e := range x {
+			x[k] = smithyValue(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = smithyValue(e)
+		}
+	}
+	return v
+}

@@ -1,0 +1,404 @@
+package bedrock
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/llmstack/llmstack/server/openai"
+	"github.com/llmstack/llmstack/tiers"
+)
+
+// OrphanToolResultText is the result injected for a tool call whose result
+// never came back (cancelled, interrupted, lost): Bedrock refuses a toolUse
+// without a toolResult in the next turn.
+const OrphanToolResultText = "(no result; tool call was cancelled or interrupted -- treat as failed)"
+
+// ReplayedToolDescription describes the stub tools declared when history
+// replays tool calls but the request carries no tools.
+const ReplayedToolDescription = "(replayed from history; schema unavailable)"
+
+// BuildRequest turns an OpenAI request for a bedrock tier into a Converse
+// request for the tier's model on the chosen channel. Sampler defaults and
+// max_output_tokens of the tier apply where the caller set nothing.
+func BuildRequest(req *openai.ChatRequest, tier *tiers.Tier, target tiers.Target) (*ConverseRequest, *openai.Error) {
+	msgs := req.Messages
+	if msgs == nil {
+		// /v1/completions: the prompt is a single user turn.
+		msgs = []openai.Message{{Role: "user", Content: textContent(req.Prompt.Text)}}
+	}
+	converted, err := ConvertMessages(msgs)
+	if err != nil {
+		return nil, err
+	}
+	out := &ConverseRequest{
+		ModelID:         target.ModelID,
+		Messages:        converted,
+		System:          SystemBlocks(msgs),
+		InferenceConfig: inferenceConfig(req, tier),
+	}
+	out.ToolConfig, err = toolConfig(req.Tools, req.ToolChoice)
+	if err != nil {
+		return nil, err
+	}
+	if out.ToolConfig == nil {
+		// Bedrock rejects toolUse/toolResult blocks unless toolConfig is
+		// defined; a conversation replayed without its tools gets stubs.
+		if names := ReferencedTools(converted); len(names) > 0 {
+			out.ToolConfig = StubToolConfig(names)
+		}
+	}
+	return out, nil
+}
+
+func textContent(s string) openai.Content {
+	return openai.Content{Parts: []openai.ContentPart{{Type: "text", Text: &s}}, IsString: true}
+}
+
+// SystemBlocks collects the text of system (and developer) messages.
+func SystemBlocks(msgs []openai.Message) []SystemBlock {
+	var out []SystemBlock
+	for _, m := range msgs {
+		if m.Role != "system" && m.Role != "developer" {
+			continue
+		}
+		if text := m.Content.Text(); text != "" {
+			out = append(out, SystemBlock{Text: text})
+		}
+	}
+	return out
+}
+
+type turn struct {
+	role   string
+	blocks []ContentBlock
+}
+
+// ConvertMessages translates the non-system messages into Converse turns:
+// tool results join the following user turn, same-role runs merge so roles
+// alternate, and every tool call left without a result gets an error result
+// so Bedrock accepts the history.
+func ConvertMessages(msgs []openai.Message) ([]Message, *openai.Error) {
+	var turns []turn
+	add := func(role string, blocks []ContentBlock) {
+		if n := len(turns); n > 0 && turns[n-1].role == role {
+			turns[n-1].blocks = append(turns[n-1].blocks, blocks...)
+			return
+		}
+		turns = append(turns, turn{role: role, blocks: blocks})
+	}
+
+	for i, m := range msgs {
+		switch m.Role {
+		case "system", "developer":
+			continue
+		case "tool":
+			id := m.ToolCallID
+			if id == "" {
+				id = m.ID
+			}
+			add("user", []ContentBlock{{ToolResult: &ToolResult{
+				ToolUseID: id,
+				Content:   []ToolResultContent{{Text: m.Content.Text()}},
+			}}})
+			continue
+		}
+
+		var blocks []ContentBlock
+		if text := m.Content.Text(); text != "" {
+			blocks = append(blocks, ContentBlock{Text: text})
+		}
+		images, err := imageBlocks(i, m.Content)
+		if err != nil {
+			return nil, err
+		}
+		blocks = append(blocks, images...)
+		role := "user"
+		if m.Role == "assistant" {
+			role = "assistant"
+			for _, tc := range m.ToolCalls {
+				id := tc.ID
+				if id == "" {
+					id = openai.NewToolCallID()
+				}
+				blocks = append(blocks, ContentBlock{ToolUse: &ToolUse{
+					ToolUseID: id,
+					Name:      tc.Function.Name,
+					Input:     ToolInput(tc.Function.Arguments),
+				}})
+			}
+		}
+		if len(blocks) == 0 {
+			continue
+		}
+		add(role, blocks)
+	}
+
+	// Every toolUse needs a toolResult in the very next (user) turn.
+	for i := 0; i < len(turns); i++ {
+		if turns[i].role != "assistant" {
+			continue
+		}
+		var ids []string
+		for _, b := range turns[i].blocks {
+			if b.ToolUse != nil && b.ToolUse.ToolUseID != "" {
+				ids = append(ids, b.ToolUse.ToolUseID)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		if i+1 == len(turns) || turns[i+1].role != "user" {
+			turns = slices.Insert(turns, i+1, turn{role: "user"})
+		}
+		next := turns[i+1].blocks
+		var stubs []ContentBlock
+		for _, id := range ids {
+			if !hasResult(next, id) {
+				stubs = append(stubs, ContentBlock{ToolResult: &ToolResult{
+					ToolUseID: id,
+					Content:   []ToolResultContent{{Text: OrphanToolResultText}},
+					Status:    "error",
+				}})
+			}
+		}
+		if len(stubs) > 0 {
+			// Results go before the user's text, as clients send them.
+			turns[i+1].blocks = append(stubs, next...)
+		}
+	}
+
+	out := make([]Message, 0, len(turns))
+	for _, t := range turns {
+		if len(t.blocks) > 0 {
+			out = append(out, Message{Role: t.role, Content: t.blocks})
+		}
+	}
+	return out, nil
+}
+
+func hasResult(blocks []ContentBlock, id string) bool {
+	for _, b := range blocks {
+		if b.ToolResult != nil && b.ToolResult.ToolUseID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// ToolInput parses a tool call's arguments into the object Converse wants:
+// invalid JSON is kept as {"_raw": text} and a non-object as {"value": v}.
+func ToolInput(raw json.RawMessage) any {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err == nil {
+			if strings.TrimSpace(s) == "" {
+				s = "{}"
+			}
+			raw = []byte(s)
+			if v, ok := decodeJSON(raw); ok {
+				return objectOr(v)
+			}
+			return map[string]any{"_raw": s}
+		}
+	}
+	if len(raw) == 0 || string(raw) == "null" {
+		return map[string]any{}
+	}
+	if v, ok := decodeJSON(raw); ok {
+		return objectOr(v)
+	}
+	return map[string]any{"_raw": string(raw)}
+}
+
+func objectOr(v any) any {
+	if m, ok := v.(map[string]any); ok {
+		return m
+	}
+	return map[string]any{"value": v}
+}
+
+// decodeJSON decodes one JSON value, keeping numbers exact.
+func decodeJSON(raw []byte) (any, bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return nil, false
+	}
+	return v, true
+}
+
+// ReferencedTools returns the sorted, distinct names of the tools the
+// history's toolUse blocks call.
+func ReferencedTools(msgs []Message) []string {
+	var names []string
+	for _, m := range msgs {
+		for _, b := range m.Content {
+			if b.ToolUse != nil && b.ToolUse.Name != "" && !slices.Contains(names, b.ToolUse.Name) {
+				names = append(names, b.ToolUse.Name)
+			}
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// StubToolConfig declares each named tool with a permissive schema, only so
+// Bedrock accepts a history that replays calls to them.
+func StubToolConfig(names []string) *ToolConfig {
+	tc := &ToolConfig{Tools: make([]Tool, 0, len(names))}
+	for _, name := range slices.Sorted(slices.Values(names)) {
+		tc.Tools = append(tc.Tools, Tool{ToolSpec: ToolSpec{
+			Name:        name,
+			Description: ReplayedToolDescription,
+			InputSchema: InputSchema{JSON: map[string]any{"type": "object"}},
+		}})
+	}
+	return tc
+}
+
+func toolConfig(tools []openai.Tool, choice json.RawMessage) (*ToolConfig, *openai.Error) {
+	var specs []Tool
+	for i, t := range tools {
+		if t.Function.Name == "" {
+			continue
+		}
+		schema := any(map[string]any{"type": "object"})
+		if p := bytes.TrimSpace(t.Function.Parameters); len(p) > 0 && string(p) != "null" {
+			v, ok := decodeJSON(p)
+			if !ok {
+				return nil, openai.InvalidRequest(fmt.Sprintf("tools[%d].function.parameters is not valid JSON", i), "invalid_tool")
+			}
+			schema = v
+		}
+		specs = append(specs, Tool{ToolSpec: ToolSpec{
+			Name:        t.Function.Name,
+			Description: t.Function.Description,
+			InputSchema: InputSchema{JSON: schema},
+		}})
+	}
+	if len(specs) == 0 {
+		return nil, nil
+	}
+	tc := &ToolConfig{Tools: specs}
+	c, err := toolChoice(choice)
+	if err != nil {
+		return nil, err
+	}
+	tc.ToolChoice = c
+	return tc, nil
+}
+
+// toolChoice maps tool_choice: "required" forces some tool, a named function
+// forces that one; "auto" and "none" leave the model free (Converse has no
+// way to forbid tool use while tools are declared).
+func toolChoice(raw json.RawMessage) (*ToolChoice, *openai.Error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		switch s {
+		case "auto", "none":
+			return nil, nil
+		case "required", "any":
+			return &ToolChoice{Any: &struct{}{}}, nil
+		}
+		return nil, openai.InvalidRequest(fmt.Sprintf("tool_choice %q is not one of auto, none, required", s), "invalid_tool_choice")
+	}
+	var obj struct {
+		Type     string `json:"type"`
+		Function struct {
+			Name string `json:"name"`
+		} `json:"function"`
+	}
+	if json.Unmarshal(raw, &obj) != nil || obj.Function.Name == "" {
+		return nil, openai.InvalidRequest(`tool_choice must be "auto", "none", "required" or {"type":"function","function":{"name":...}}`, "invalid_tool_choice")
+	}
+	return &ToolChoice{Tool: &SpecificTool{Name: obj.Function.Name}}, nil
+}
+
+// inferenceConfig forwards temperature, top_p, max tokens and stop
+// sequences. The tier's sampler temp/top_p fill in what the caller left
+// unset (its other keys are llama.cpp knobs Converse has no place for), and
+// max_output_tokens is the default and the ceiling for max tokens.
+func inferenceConfig(req *openai.ChatRequest, tier *tiers.Tier) *InferenceConfig {
+	var ic InferenceConfig
+	set := false
+	if v, ok := pick(req.Temperature, tier.Sampler, "temp"); ok {
+		f := float32(v)
+		ic.Temperature, set = &f, true
+	}
+	if v, ok := pick(req.TopP, tier.Sampler, "top_p"); ok {
+		f := float32(v)
+		ic.TopP, set = &f, true
+	}
+	maxTokens := 0
+	switch {
+	case req.MaxTokens != nil && *req.MaxTokens > 0:
+		maxTokens = *req.MaxTokens
+	case req.MaxCompletionTokens != nil && *req.MaxCompletionTokens > 0:
+		maxTokens = *req.MaxCompletionTokens
+	}
+	if limit := tier.MaxOutputTokens; limit > 0 && (maxTokens == 0 || maxTokens > limit) {
+		maxTokens = limit
+	}
+	if maxTokens > 0 {
+		n := int32(min(maxTokens, math.MaxInt32))
+		ic.MaxTokens, set = &n, true
+	}
+	if len(req.Stop) > 0 {
+		ic.StopSequences, set = []string(req.Stop), true
+	}
+	if !set {
+		return nil
+	}
+	return &ic
+}
+
+func pick(caller *float64, s tiers.Sampler, key string) (float64, bool) {
+	if caller != nil {
+		return *caller, true
+	}
+	return s.Get(key)
+}
+
+// imageBlocks turns data: URL image parts into Converse image blocks.
+// Bedrock takes image bytes, not links, so other URLs are refused rather
+// than silently dropped.
+func imageBlocks(index int, c openai.Content) ([]ContentBlock, *openai.Error) {
+	var out []ContentBlock
+	for _, p := range c.Parts {
+		if p.Type != "image_url" || p.ImageURL == nil {
+			continue
+		}
+		url := p.ImageURL.URL
+		meta, data, ok := strings.Cut(strings.TrimPrefix(url, "data:"), ",")
+		if !strings.HasPrefix(url, "data:") || !ok || !strings.HasSuffix(meta, ";base64") {
+			return nil, openai.InvalidRequest(fmt.Sprintf("messages[%d]: image_url must be a base64 data: URL for bedrock tiers (Bedrock does not fetch links)", index), "unsupported_image")
+		}
+		format := strings.TrimPrefix(strings.TrimSuffix(meta, ";base64"), "image/")
+		if format == "jpg" {
+			format = "jpeg"
+		}
+		switch format {
+		case "png", "jpeg", "gif", "webp":
+		default:
+			return nil, openai.InvalidRequest(fmt.Sprintf("messages[%d]: image type %q is not supported (png, jpeg, gif or webp)", index, meta), "unsupported_image")
+		}
+		raw, err := base64.StdEncoding.DecodeString(data)
+		if err != nil {
+			return nil, &openai.Error{Status: http.StatusBadRequest, Message: fmt.Sprintf("messages[%d]: image data is not valid base64: %v", index, err), Type: openai.TypeInvalidRequest, Code: "unsupported_image"}
+		}
+		out = append(out, ContentBlock{Image: &ImageBlock{Format: format, Source: ImageSource{Bytes: raw}}})
+	}
+	return out, nil
+}

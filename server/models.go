@@ -1,0 +1,177 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/llmstack/llmstack/server/openai"
+	"github.com/llmstack/llmstack/tiers"
+)
+
+// upstreamTimeout bounds the router's own calls to llama-swap, so a dead or
+// hung llama-swap slows /v1/models and /health by at most this much.
+const upstreamTimeout = 2 * time.Second
+
+// models answers GET /v1/models: "auto" first, then llama-swap's models (none
+// when it is down), then every bedrock tier and alias.
+func (s *Server) models(w http.ResponseWriter, r *http.Request) {
+	cfg, useNext := s.cfg.Load(), s.useNext.Load()
+	data := []any{openai.Model{
+		ID: tiers.AutoModel, Object: "model", OwnedBy: "llmstack",
+		Name:        "auto",
+		Description: "Picks a tier for each request: agent work and tools go to the agent tier, design questions to the plan tier, the rest to the fast tier",
+		Backend:     "router",
+	}}
+	seen := map[string]bool{tiers.AutoModel: true}
+	for _, t := range cfg.Tiers {
+		if t.Bedrock != nil {
+			seen[t.Name] = true
+			for _, a := range t.Aliases {
+				seen[a] = true
+			}
+		}
+	}
+	upstream, _ := s.llamaSwapModels(r.Context(), cfg)
+	for _, m := range upstream {
+		var head struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(m, &head) == nil && !seen[head.ID] {
+			seen[head.ID] = true
+			data = append(data, m)
+		}
+	}
+	for _, t := range cfg.Tiers {
+		if t.Bedrock == nil {
+			continue
+		}
+		data = append(data, bedrockModel(t, t.Name, useNext))
+		for _, a := range t.Aliases {
+			data = append(data, bedrockModel(t, a, useNext))
+		}
+	}
+	openai.WriteJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
+}
+
+func bedrockModel(t *tiers.Tier, id string, useNext bool) openai.Model {
+	active := t.Bedrock.Active(useNext)
+	meta := map[string]any{
+		"model_id": active.ModelID,
+		"region":   active.Region,
+		"ctx_size": t.CtxSize,
+		"channel":  string(active.Channel),
+	}
+	if t.Bedrock.HasNext() {
+		meta["model_id_next"] = t.Bedrock.ModelIDNext
+	}
+	if t.Bedrock.RegionNext != "" {
+		meta["region_next"] = t.Bedrock.RegionNext
+	}
+	if id != t.Name {
+		meta["alias_of"] = t.Name
+	}
+	return openai.Model{
+		ID: id, Object: "model", OwnedBy: "aws-bedrock",
+		Name: t.Description, Description: t.Description,
+		Tier: t.Role, Backend: string(tiers.BackendBedrock), Metadata: meta,
+	}
+}
+
+// llamaSwapModels fetches llama-swap's model list, entries kept as sent.
+func (s *Server) llamaSwapModels(ctx context.Context, cfg *tiers.Config) ([]json.RawMessage, error) {
+	ctx, cancel := context.WithTimeout(ctx, upstreamTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.LlamaSwapURL+"/v1/models", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.proxy.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("llama-swap answered %s", resp.Status)
+	}
+	var list struct {
+		Data []json.RawMessage `json:"data"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(&list); err != nil {
+		return nil, fmt.Errorf("llama-swap's model list: %w", err)
+	}
+	return list.Data, nil
+}
+
+// Health is the body of GET /health.
+type Health struct {
+	Status    string         `json:"status"`
+	Version   string         `json:"version"`
+	Config    string         `json:"config"`
+	Channel   tiers.Channel  `json:"channel"`
+	LlamaSwap UpstreamHealth `json:"llama_swap"`
+	Tiers     []TierHealth   `json:"tiers"`
+}
+
+// UpstreamHealth says whether llama-swap answers.
+type UpstreamHealth struct {
+	URL       string `json:"url"`
+	Reachable bool   `json:"reachable"`
+	Error     string `json:"error,omitempty"`
+}
+
+// TierHealth describes a tier as it is served right now.
+type TierHealth struct {
+	Name     string        `json:"name"`
+	Role     string        `json:"role"`
+	Backend  tiers.Backend `json:"backend"`
+	Model    string        `json:"model"`
+	Channel  tiers.Channel `json:"channel"`
+	Region   string        `json:"region,omitempty"`
+	Profile  string        `json:"profile,omitempty"`
+	Requests int64         `json:"requests"`
+	Errors   int64         `json:"errors"`
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	cfg, useNext := s.cfg.Load(), s.useNext.Load()
+	h := Health{Status: "ok", Version: s.version, Config: cfg.Path, Channel: tiers.ChannelCurrent, Tiers: []TierHealth{}}
+	if useNext {
+		h.Channel = tiers.ChannelNext
+	}
+	h.LlamaSwap = UpstreamHealth{URL: cfg.LlamaSwapURL}
+	if err := s.pingLlamaSwap(r.Context(), cfg); err != nil {
+		h.LlamaSwap.Error = err.Error()
+	} else {
+		h.LlamaSwap.Reachable = true
+	}
+	for _, t := range cfg.Tiers {
+		st := s.stats.get(t.Name)
+		th := TierHealth{Name: t.Name, Role: t.Role, Backend: t.Backend, Model: t.Model(useNext), Channel: t.Channel(useNext), Requests: st.Requests, Errors: st.Errors}
+		if t.Bedrock != nil {
+			th.Region, th.Profile = t.Bedrock.Active(useNext).Region, t.Bedrock.Profile
+		}
+		h.Tiers = append(h.Tiers, th)
+	}
+	openai.WriteJSON(w, http.StatusOK, h)
+}
+
+// pingLlamaSwap reports whether llama-swap answers HTTP at all.
+func (s *Server) pingLlamaSwap(ctx context.Context, cfg *tiers.Config) error {
+	ctx, cancel := context.WithTimeout(ctx, upstreamTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.LlamaSwapURL+"/health", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := s.proxy.client.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	return nil
+}

@@ -1,0 +1,295 @@
+// Package openai holds the OpenAI-compatible wire types the router speaks to
+// its clients: request bodies, responses, stream chunks and error objects.
+package openai
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ChatRequest is the body of POST /v1/chat/completions and, with Prompt
+// instead of Messages, of POST /v1/completions. Fields the router does not
+// translate are ignored.
+type ChatRequest struct {
+	Model               string          `json:"model"`
+	Messages            []Message       `json:"messages"`
+	Prompt              Prompt          `json:"prompt"`
+	Stream              bool            `json:"stream"`
+	StreamOptions       *StreamOptions  `json:"stream_options"`
+	Tools               []Tool          `json:"tools"`
+	ToolChoice          json.RawMessage `json:"tool_choice"`
+	Temperature         *float64        `json:"temperature"`
+	TopP                *float64        `json:"top_p"`
+	MaxTokens           *int            `json:"max_tokens"`
+	MaxCompletionTokens *int            `json:"max_completion_tokens"`
+	Stop                Stop            `json:"stop"`
+}
+
+// StreamOptions is the stream_options object.
+type StreamOptions struct {
+	IncludeUsage bool `json:"include_usage"`
+}
+
+// Message is one entry of messages.
+type Message struct {
+	Role       string     `json:"role"`
+	Content    Content    `json:"content"`
+	Name       string     `json:"name"`
+	ToolCalls  []ToolCall `json:"tool_calls"`
+	ToolCallID string     `json:"tool_call_id"`
+	// ID is read as a fallback for tool_call_id on role "tool" messages.
+	ID string `json:"id"`
+}
+
+// ToolCall is an assistant message's request to call a function.
+type ToolCall struct {
+	ID       string       `json:"id"`
+	Type     string       `json:"type"`
+	Function FunctionCall `json:"function"`
+}
+
+// FunctionCall names the function and carries its arguments: normally a
+// string holding JSON, though some clients send the JSON object itself.
+type FunctionCall struct {
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments"`
+}
+
+// Tool is one entry of tools.
+type Tool struct {
+	Type     string       `json:"type"`
+	Function ToolFunction `json:"function"`
+}
+
+// ToolFunction describes a callable function and its JSON Schema.
+type ToolFunction struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Parameters  json.RawMessage `json:"parameters"`
+}
+
+// Content is a message's content: a string, an array of typed parts, or null.
+type Content struct {
+	Parts []ContentPart
+	// IsString is set when the content was a plain string (held in
+	// Parts[0].Text).
+	IsString bool
+}
+
+// ContentPart is one element of an array content.
+type ContentPart struct {
+	Type     string    `json:"type"`
+	Text     *string   `json:"text"`
+	ImageURL *ImageURL `json:"image_url"`
+}
+
+// ImageURL is the image_url of an image part.
+type ImageURL struct {
+	URL string `json:"url"`
+}
+
+// UnmarshalJSON accepts a string, an array of parts, or null.
+func (c *Content) UnmarshalJSON(b []byte) error {
+	switch firstByte(b) {
+	case 'n':
+		*c = Content{}
+		return nil
+	case '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*c = Content{Parts: []ContentPart{{Type: "text", Text: &s}}, IsString: true}
+		return nil
+	case '[':
+		var parts []ContentPart
+		if err := json.Unmarshal(b, &parts); err != nil {
+			return err
+		}
+		*c = Content{Parts: parts}
+		return nil
+	}
+	return errors.New("content must be a string, an array of content parts or null")
+}
+
+// MarshalJSON writes the content back in the shape it arrived in.
+func (c Content) MarshalJSON() ([]byte, error) {
+	if c.IsString {
+		return json.Marshal(c.Text())
+	}
+	if c.Parts == nil {
+		return []byte("null"), nil
+	}
+	return json.Marshal(c.Parts)
+}
+
+// Text joins the text parts with newlines; other parts are left out.
+func (c Content) Text() string {
+	if c.IsString {
+		return *c.Parts[0].Text
+	}
+	var texts []string
+	for _, p := range c.Parts {
+		if p.Text != nil {
+			texts = append(texts, *p.Text)
+		}
+	}
+	return strings.Join(texts, "\n")
+}
+
+// Len is the number of characters of text the content holds.
+func (c Content) Len() int {
+	n := 0
+	for _, p := range c.Parts {
+		if p.Text != nil {
+			n += len(*p.Text)
+		}
+	}
+	return n
+}
+
+// Stop is the stop field: a string or a list of strings.
+type Stop []string
+
+// UnmarshalJSON accepts a string, a list of strings, or null.
+func (s *Stop) UnmarshalJSON(b []byte) error {
+	switch firstByte(b) {
+	case 'n':
+		*s = nil
+		return nil
+	case '"':
+		var v string
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		*s = Stop{v}
+		return nil
+	case '[':
+		var v []string
+		if err := json.Unmarshal(b, &v); err != nil {
+			return errors.New("stop must be a string or a list of strings")
+		}
+		*s = v
+		return nil
+	}
+	return errors.New("stop must be a string or a list of strings")
+}
+
+// Prompt is the prompt of /v1/completions: a string or a list of strings
+// (joined with newlines).
+type Prompt struct {
+	Text  string
+	IsSet bool
+}
+
+// UnmarshalJSON accepts a string, a list of strings, or null.
+func (p *Prompt) UnmarshalJSON(b []byte) error {
+	switch firstByte(b) {
+	case 'n':
+		*p = Prompt{}
+		return nil
+	case '"':
+		p.IsSet = true
+		return json.Unmarshal(b, &p.Text)
+	case '[':
+		var v []string
+		if err := json.Unmarshal(b, &v); err != nil {
+			return errors.New("prompt must be a string or a list of strings (token arrays are not supported)")
+		}
+		*p = Prompt{Text: strings.Join(v, "\n"), IsSet: true}
+		return nil
+	}
+	return errors.New("prompt must be a string or a list of strings")
+}
+
+func firstByte(b []byte) byte {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 {
+		return 0
+	}
+	return b[0]
+}
+
+// Endpoint says which POST route a body was sent to.
+type Endpoint int
+
+const (
+	// ChatCompletions is POST /v1/chat/completions.
+	ChatCompletions Endpoint = iota
+	// Completions is POST /v1/completions.
+	Completions
+)
+
+// DecodeRequest parses and checks a request body. The error, if any, is a
+// 400 that names the problem in the client's terms.
+func DecodeRequest(body []byte, ep Endpoint) (*ChatRequest, *Error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, InvalidRequest("request body is empty; send a JSON object", "invalid_json")
+	}
+	var req ChatRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return nil, InvalidRequest(describeJSONError(err), "invalid_json")
+	}
+	switch ep {
+	case ChatCompletions:
+		if req.Messages == nil {
+			return nil, InvalidRequest(`"messages" is required: a list of {"role", "content"} objects`, "missing_messages")
+		}
+		if len(req.Messages) == 0 {
+			return nil, InvalidRequest(`"messages" must hold at least one message`, "missing_messages")
+		}
+		for i, m := range req.Messages {
+			switch m.Role {
+			case "system", "developer", "user", "assistant", "tool":
+			case "":
+				return nil, InvalidRequest(fmt.Sprintf("messages[%d]: \"role\" is required", i), "invalid_message")
+			default:
+				return nil, InvalidRequest(fmt.Sprintf("messages[%d]: unknown role %q (want system, developer, user, assistant or tool)", i, m.Role), "invalid_message")
+			}
+		}
+	case Completions:
+		if !req.Prompt.IsSet {
+			return nil, InvalidRequest(`"prompt" is required: a string`, "missing_prompt")
+		}
+	}
+	for i, t := range req.Tools {
+		if t.Function.Name == "" {
+			return nil, InvalidRequest(fmt.Sprintf("tools[%d]: function.name is required", i), "invalid_tool")
+		}
+	}
+	return &req, nil
+}
+
+func describeJSONError(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("request body is not valid JSON: %v (at byte %d)", syn, syn.Offset)
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return fmt.Sprintf("request body must be a JSON object, not %s", typ.Value)
+		}
+		return fmt.Sprintf("field %q must be %s, not %s", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
+	}
+	return "invalid request body: " + err.Error()
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "float64", "float32", "int", "int64", "int32":
+		return "a number"
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice", "array":
+		return "a list"
+	case "struct", "map", "ptr":
+		return "an object"
+	}
+	return "a different type"
+}

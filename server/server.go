@@ -1,0 +1,287 @@
+// Package server is llmstack's HTTP surface: an OpenAI-compatible router on
+// loopback that serves bedrock tiers itself (through package bedrock),
+// classifies "auto" requests, and hands everything else to llama-swap.
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/llmstack/llmstack/server/bedrock"
+	"github.com/llmstack/llmstack/server/openai"
+	"github.com/llmstack/llmstack/tiers"
+)
+
+// MaxBodyBytes bounds a request body; agent conversations are large, but
+// not this large.
+const MaxBodyBytes = 64 << 20
+
+// RouteHeader tells the client which tier answered and why.
+const RouteHeader = "X-LLMStack-Route"
+
+// Options configure a Server.
+type Options struct {
+	// UseNext starts the server on the next channel.
+	UseNext bool
+	// Logger receives one line per request and upstream problems
+	// (default: discard).
+	Logger *slog.Logger
+	// Version is reported by /health.
+	Version string
+}
+
+// Server routes OpenAI-compatible requests. Its tier set and channel can be
+// swapped while it serves; each request uses the ones it started with.
+type Server struct {
+	cfg     atomic.Pointer[tiers.Config]
+	useNext atomic.Bool
+	log     *slog.Logger
+	version string
+
+	bedrock *bedrock.Dispatcher
+	proxy   *llamaSwapProxy
+	stats   tierStats
+	mux     *http.ServeMux
+
+	stopping context.Context
+	stop     context.CancelFunc
+}
+
+// New returns a server for cfg.
+func New(cfg *tiers.Config, opts Options) *Server {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{log: log, version: opts.Version, bedrock: bedrock.NewDispatcher()}
+	s.stopping, s.stop = context.WithCancel(context.Background())
+	s.bedrock.Stopping = s.stopping
+	s.proxy = newLlamaSwapProxy(log)
+	s.cfg.Store(cfg)
+	s.useNext.Store(opts.UseNext)
+
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
+		s.complete(w, r, openai.ChatCompletions)
+	})
+	s.mux.HandleFunc("POST /v1/completions", func(w http.ResponseWriter, r *http.Request) {
+		s.complete(w, r, openai.Completions)
+	})
+	s.mux.HandleFunc("GET /v1/models", s.models)
+	s.mux.HandleFunc("GET /health", s.health)
+	s.mux.HandleFunc("/", s.passThrough)
+	return s
+}
+
+// ServeHTTP routes one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		// A bug must cost one request, not the process.
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("internal error", "path", r.URL.Path, "panic", fmt.Sprint(v))
+			openai.WriteError(w, &openai.Error{Status: http.StatusInternalServerError, Message: "internal error in llmstack; see its log", Type: openai.TypeServer, Code: "internal_error"})
+		}
+	}()
+	s.mux.ServeHTTP(w, r)
+}
+
+// SetConfig swaps in a new tier set. Requests already running finish on the
+// old one.
+func (s *Server) SetConfig(cfg *tiers.Config) {
+	s.cfg.Store(cfg)
+	// Profiles may have changed with the file: rebuild clients lazily.
+	s.bedrock.Clients.Forget()
+}
+
+// Config is the tier set new requests use.
+func (s *Server) Config() *tiers.Config { return s.cfg.Load() }
+
+// SetUseNext switches every tier that has a next target to it (true) or
+// back to its current target (false), for requests that start from now on.
+func (s *Server) SetUseNext(on bool) { s.useNext.Store(on) }
+
+// UseNext reports whether the next channel is selected.
+func (s *Server) UseNext() bool { return s.useNext.Load() }
+
+func (s *Server) complete(w http.ResponseWriter, r *http.Request, ep openai.Endpoint) {
+	start := time.Now()
+	cfg, useNext := s.cfg.Load(), s.useNext.Load()
+
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.reject(w, r, start, &openai.Error{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("request body is larger than %d MiB", MaxBodyBytes>>20), Type: openai.TypeInvalidRequest, Code: "body_too_large"})
+			return
+		}
+		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", 499, "error", "reading body: "+err.Error())
+		return
+	}
+
+	req, decodeErr := openai.DecodeRequest(body, ep)
+	model := ""
+	if req != nil {
+		model = req.Model
+	} else {
+		model = peekModel(body)
+	}
+
+	var tier *tiers.Tier
+	reason := "explicit"
+	switch {
+	case model == "" || model == tiers.AutoModel:
+		if decodeErr != nil {
+			s.reject(w, r, start, decodeErr)
+			return
+		}
+		route := Classify(req, cfg.Routing)
+		tier = TierForRole(cfg, route.Role)
+		if tier == nil {
+			s.reject(w, r, start, &openai.Error{Status: http.StatusNotFound, Message: fmt.Sprintf("model %q: %s defines no tiers", tiers.AutoModel, cfg.Path), Type: openai.TypeNotFound, Code: "model_not_found"})
+			return
+		}
+		reason = route.Reason
+		if tier.Role != route.Role {
+			reason += fmt.Sprintf("; no %s tier", route.Role)
+		}
+	default:
+		tier = cfg.Lookup(model)
+		if tier != nil && tier.Name != model {
+			reason = "alias " + model
+		}
+	}
+
+	if tier == nil || tier.Backend == tiers.BackendGGUF {
+		// llama-swap's model: hand over the body as it came, except that
+		// "auto" and aliases become the tier's name.
+		route := "llama-swap; reason=unknown model"
+		if tier != nil {
+			route = tier.Name + "; reason=" + reason
+			if model != tier.Name {
+				body = rewriteModel(body, tier.Name)
+			}
+		}
+		w.Header().Set(RouteHeader, route)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		r.Header.Set("Content-Length", fmt.Sprint(len(body)))
+		s.forward(w, r, start, cfg, tier, model)
+		return
+	}
+
+	if decodeErr != nil {
+		s.reject(w, r, start, decodeErr)
+		return
+	}
+	w.Header().Set(RouteHeader, tier.Name+"; reason="+reason)
+	out := s.bedrock.Serve(w, r, ep, req, tier, useNext)
+	elapsed := time.Since(start)
+	s.stats.record(tier.Name, out.Status, out.Err, elapsed)
+	attrs := []any{"method", r.Method, "path", r.URL.Path, "model", model, "tier", tier.Name, "reason", reason,
+		"bedrock_model", out.Target.ModelID, "stream", req.Stream, "status", out.Status, "dur", elapsed.Round(time.Microsecond)}
+	switch {
+	case out.ClientGone:
+		s.log.Info("request", append(attrs, "error", "client closed the connection")...)
+	case out.Err != nil:
+		s.log.Warn("request", append(attrs, "error", out.Err.Message)...)
+	default:
+		s.log.Info("request", attrs...)
+	}
+}
+
+func (s *Server) reject(w http.ResponseWriter, r *http.Request, start time.Time, e *openai.Error) {
+	openai.WriteError(w, e)
+	s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", e.Status, "dur", time.Since(start).Round(time.Microsecond), "error", e.Message)
+}
+
+// peekModel reads only "model" from a body that did not decode as a whole,
+// to tell whether it is ours to reject or llama-swap's to judge.
+func peekModel(body []byte) string {
+	var v struct {
+		Model string `json:"model"`
+	}
+	if json.Unmarshal(body, &v) != nil {
+		return ""
+	}
+	return v.Model
+}
+
+// rewriteModel sets "model" in a JSON object body, keeping every other
+// field as sent.
+func rewriteModel(body []byte, model string) []byte {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(body, &fields) != nil {
+		return body
+	}
+	fields["model"], _ = json.Marshal(model)
+	out, err := json.Marshal(fields)
+	if err != nil {
+		return body
+	}
+	return out
+}
+
+// CheckLoopback checks that a listen address is on loopback: the router serves this
+// machine only.
+func CheckLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("listen address %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("listen address %q is not a loopback address: llmstack serves this machine only (use 127.0.0.1 or ::1)", addr)
+	}
+	return nil
+}
+
+// ShutdownGrace is how long Serve lets requests in flight finish after its
+// context ends before cutting the rest short.
+const ShutdownGrace = 30 * time.Second
+
+// Serve answers requests on ln until ctx ends, then shuts down gracefully:
+// it stops accepting, lets requests in flight finish for up to
+// ShutdownGrace, then cancels the Bedrock calls still running (their streams
+// end with an error chunk) and returns.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// After the grace period, streams still running are told to end (with
+	// an error chunk); Shutdown then has a moment to see them go.
+	cut := time.AfterFunc(ShutdownGrace, s.stop)
+	defer cut.Stop()
+	shutdown, cancel := context.WithTimeout(context.Background(), ShutdownGrace+3*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		s.log.Warn("shutdown: closing connections still open", "error", err)
+		srv.Close()
+	}
+	s.stop()
+	return nil
+}

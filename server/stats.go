@@ -1,0 +1,53 @@
+package server
+
+import (
+	"sync"
+	"time"
+
+	"github.com/llmstack/llmstack/server/openai"
+)
+
+// TierStats counts what a tier has served since the router started.
+type TierStats struct {
+	Requests    int64
+	Errors      int64
+	LastLatency time.Duration
+	LastStatus  int
+	LastError   string
+	LastErrorAt time.Time
+}
+
+type tierStats struct {
+	mu sync.Mutex
+	m  map[string]*TierStats
+}
+
+func (t *tierStats) record(tier string, status int, err *openai.Error, latency time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil {
+		t.m = map[string]*TierStats{}
+	}
+	st := t.m[tier]
+	if st == nil {
+		st = &TierStats{}
+		t.m[tier] = st
+	}
+	st.Requests++
+	st.LastLatency = latency
+	st.LastStatus = status
+	if err != nil && err.Status != 499 {
+		st.Errors++
+		st.LastError = err.Message
+		st.LastErrorAt = time.Now()
+	}
+}
+
+func (t *tierStats) get(tier string) TierStats {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if st := t.m[tier]; st != nil {
+		return *st
+	}
+	return TierStats{}
+}

@@ -1,0 +1,191 @@
+package tiers
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/llmstack/llmstack/assets"
+	"github.com/llmstack/llmstack/internal/golden"
+)
+
+// TestParse parses each testdata/parse/*.ini and compares the resulting
+// config (or the error text) with the .golden file next to it.
+func TestParse(t *testing.T) {
+	t.Setenv("LLMSTACK_TEST_PROFILE", "team-dev")
+	t.Setenv("LLMSTACK_TEST_UNSET_VAR", "")
+	t.Setenv("LLAMA_SWAP_URL", "")
+	files, err := filepath.Glob("testdata/parse/*.ini")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no test inputs: %v", err)
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".ini")
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := Parse("models.ini", data)
+			golden.Assert(t, "parse/"+name+".golden", render(cfg, err))
+		})
+	}
+}
+
+func render(cfg *Config, err error) []byte {
+	if err != nil {
+		return []byte("error:\n" + err.Error() + "\n")
+	}
+	out, _ := json.MarshalIndent(cfg, "", "  ")
+	return append(out, '\n')
+}
+
+func TestDefaultModelsINI(t *testing.T) {
+	cfg, err := Parse("models.ini", assets.DefaultModelsINI)
+	if err != nil {
+		t.Fatalf("embedded default models.ini does not parse: %v", err)
+	}
+	for _, role := range []string{RoleFast, RoleAgent, RolePlan, RolePlanUncensored} {
+		if cfg.ByRole(role) == nil {
+			t.Errorf("default models.ini has no tier with role %q", role)
+		}
+	}
+	if cfg.Addr() != "127.0.0.1:10101" {
+		t.Errorf("default address = %s", cfg.Addr())
+	}
+}
+
+func TestSecretsNeverEchoed(t *testing.T) {
+	data, _ := os.ReadFile("testdata/parse/secrets.ini")
+	_, err := Parse("models.ini", data)
+	if err == nil {
+		t.Fatal("credentials in models.ini were accepted")
+	}
+	for _, secret := range []string{"AKIAEXAMPLEKEYVALUE1", "wJalrXUtnFEMIEXAMPLESECRETVALUE", "FwoGZXIvYXdzEXAMPLETOKENVALUE", "123456789012"} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error message echoes a secret %q:\n%s", secret, err)
+		}
+	}
+}
+
+func TestLlamaSwapURLFromEnv(t *testing.T) {
+	t.Setenv("LLAMA_SWAP_URL", "http://10.0.0.5:8080/")
+	cfg, err := Parse("models.ini", []byte("[DEFAULT]\nllama_swap_url = http://127.0.0.1:1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.LlamaSwapURL != "http://10.0.0.5:8080" {
+		t.Errorf("LlamaSwapURL = %q, want the environment's value", cfg.LlamaSwapURL)
+	}
+}
+
+func TestLookupAndChannels(t *testing.T) {
+	t.Setenv("LLMSTACK_TEST_PROFILE", "team-dev")
+	data, _ := os.ReadFile("testdata/parse/python-compat.ini")
+	cfg, err := Parse("models.ini", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		model   string
+		useNext bool
+		tier    string
+		active  string
+		channel Channel
+	}{
+		{"code-fast", false, "code-fast", "us.anthropic.claude-haiku-4-5-20251001-v1:0", ChannelCurrent},
+		{"quick", true, "code-fast", "us.anthropic.claude-haiku-4-5-20251001-v1:0", ChannelCurrent},
+		{"code-smart", false, "code-smart", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", ChannelCurrent},
+		{"code-smart", true, "code-smart", "us.anthropic.claude-opus-4-5-20251101-v1:0", ChannelNext},
+		{"local-coder", true, "local-coder", "bartowski/Qwen_Qwen3-30B-A3B-GGUF/Qwen_Qwen3-30B-A3B-Q6_K.gguf", ChannelNext},
+		{"local-coder", false, "local-coder", "bartowski/Qwen_Qwen3-30B-A3B-GGUF/Qwen_Qwen3-30B-A3B-Q4_K_M.gguf", ChannelCurrent},
+	}
+	for _, tt := range tests {
+		tier := cfg.Lookup(tt.model)
+		if tier == nil || tier.Name != tt.tier {
+			t.Errorf("Lookup(%q) = %v, want tier %s", tt.model, tier, tt.tier)
+			continue
+		}
+		if got := tier.Model(tt.useNext); got != tt.active {
+			t.Errorf("%s next=%v: model %q, want %q", tt.model, tt.useNext, got, tt.active)
+		}
+		if got := tier.Channel(tt.useNext); got != tt.channel {
+			t.Errorf("%s next=%v: channel %q, want %q", tt.model, tt.useNext, got, tt.channel)
+		}
+	}
+	smart := cfg.Lookup("code-smart").Bedrock
+	if got := smart.Active(true).Region; got != "us-west-2" {
+		t.Errorf("next region = %q, want aws_region_next", got)
+	}
+	fast := cfg.Lookup("code-fast").Bedrock
+	if got := fast.Active(true).Region; got != "eu-west-1" {
+		t.Errorf("region without a next target = %q, want the [DEFAULT] region", got)
+	}
+	if cfg.Lookup("unknown") != nil || cfg.Lookup("notes") != nil {
+		t.Error("Lookup found a tier that does not exist")
+	}
+	if got := cfg.Profiles(); len(got) != 2 || got[0] != "" || got[1] != "team-dev" {
+		t.Errorf("Profiles() = %q, want default chain and team-dev", got)
+	}
+}
+
+func TestUseNextFromEnv(t *testing.T) {
+	for _, tt := range []struct {
+		val  string
+		want bool
+	}{{"1", true}, {"true", true}, {"YES", true}, {" on ", true}, {"0", false}, {"", false}, {"next", false}} {
+		t.Setenv("LLMSTACK_USE_NEXT", tt.val)
+		if got := UseNextFromEnv(); got != tt.want {
+			t.Errorf("LLMSTACK_USE_NEXT=%q: %v, want %v", tt.val, got, tt.want)
+		}
+	}
+}
+
+func TestParseSampler(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    string
+		wantErr string
+	}{
+		{"temp=0.2, top_p=0.9, top_k=20, min_p=0.05, rep_pen=1.05", "temp=0.2, top_p=0.9, top_k=20, min_p=0.05, rep_pen=1.05", ""},
+		{" TEMP = 0.5 ,", "temp=0.5", ""},
+		{"", "", ""},
+		{"temp", "", `"temp" is not key=value`},
+		{"temp=warm", "", `temp="warm" is not a number`},
+	}
+	for _, tt := range tests {
+		s, err := ParseSampler(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParseSampler(%q) error = %v, want %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || s.String() != tt.want {
+			t.Errorf("ParseSampler(%q) = %q, %v; want %q", tt.in, s.String(), err, tt.want)
+		}
+	}
+}
+
+func TestWriteTable(t *testing.T) {
+	t.Setenv("LLMSTACK_TEST_PROFILE", "team-dev")
+	t.Setenv("LLAMA_SWAP_URL", "")
+	data, _ := os.ReadFile("testdata/parse/python-compat.ini")
+	cfg, err := Parse("models.ini", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, next := range []bool{false, true} {
+		var b strings.Builder
+		if err := cfg.WriteTable(&b, next); err != nil {
+			t.Fatal(err)
+		}
+		name := "table-current.txt"
+		if next {
+			name = "table-next.txt"
+		}
+		golden.Assert(t, name, []byte(b.String()))
+	}
+}

@@ -1,0 +1,249 @@
+// Package tiers owns models.ini: the committable inventory of model tiers that
+// the router serves. It parses the file with Python configparser semantics
+// (so files written for the Python llmstack keep working), validates it, and
+// watches it for edits.
+package tiers
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+)
+
+// Backend says who serves a tier.
+type Backend string
+
+const (
+	// BackendBedrock tiers are served by AWS Bedrock through the Converse API.
+	BackendBedrock Backend = "bedrock"
+	// BackendGGUF tiers are served by llama-swap from a GGUF file.
+	BackendGGUF Backend = "gguf"
+)
+
+// Channel names which of a tier's two targets is live.
+type Channel string
+
+const (
+	// ChannelCurrent is the tier's primary target (aws_model_id, hf_file).
+	ChannelCurrent Channel = "current"
+	// ChannelNext is the pre-staged upgrade (aws_model_id_next, hf_file_next).
+	ChannelNext Channel = "next"
+)
+
+// Roles the auto classifier routes to.
+const (
+	RoleFast           = "fast"
+	RoleAgent          = "agent"
+	RolePlan           = "plan"
+	RolePlanUncensored = "plan-uncensored"
+)
+
+// Defaults for [DEFAULT] and [ROUTING].
+const (
+	DefaultRouterHost      = "127.0.0.1"
+	DefaultRouterPort      = 10101
+	DefaultLlamaSwapURL    = "http://127.0.0.1:10102"
+	DefaultMultiTurn       = 10
+	DefaultFastTokenBudget = 4000
+)
+
+// AutoModel is the model name that asks the router to classify the request.
+const AutoModel = "auto"
+
+// Config is one parsed models.ini.
+type Config struct {
+	// Path is the file the config was read from ("" when parsed from memory).
+	Path string
+	// RouterHost and RouterPort are where the router listens.
+	RouterHost string
+	RouterPort int
+	// LlamaSwapURL is the base URL of llama-swap (no trailing slash).
+	LlamaSwapURL string
+	// Routing holds the auto classifier's thresholds.
+	Routing Routing
+	// Tiers in file order.
+	Tiers []*Tier
+
+	byName map[string]*Tier // names and aliases
+}
+
+// Routing holds the [ROUTING] thresholds of the auto classifier.
+type Routing struct {
+	// MultiTurn is the number of user turns at which a conversation goes to
+	// the agent tier.
+	MultiTurn int
+	// FastTokenBudget is the estimated prompt size (tokens) above which a
+	// request goes to the agent tier.
+	FastTokenBudget int
+}
+
+// Tier is one model tier: a name clients ask for and the model behind it.
+type Tier struct {
+	Name        string
+	Role        string
+	Description string
+	Backend     Backend
+	CtxSize     int
+	Aliases     []string
+	Sampler     Sampler
+	// MaxOutputTokens, when set, is the default and the ceiling for the
+	// number of tokens a bedrock tier may generate.
+	MaxOutputTokens int
+	Bedrock         *Bedrock // set when Backend is BackendBedrock
+	GGUF            *GGUF    // set when Backend is BackendGGUF
+}
+
+// Bedrock is where a bedrock tier's requests go. It names an identity (an AWS
+// profile), never a secret.
+type Bedrock struct {
+	ModelID     string
+	ModelIDNext string
+	Region      string
+	RegionNext  string
+	Profile     string
+	EndpointURL string
+}
+
+// GGUF is the file llama-swap serves for a gguf tier.
+type GGUF struct {
+	HFRepo     string
+	HFFile     string
+	HFRepoNext string
+	HFFileNext string
+}
+
+// Target is a bedrock tier's model and region on one channel.
+type Target struct {
+	ModelID string
+	Region  string // "" means the profile's or environment's default region
+	Channel Channel
+}
+
+// HasNext reports whether the tier declares a next-channel model.
+func (b *Bedrock) HasNext() bool { return b.ModelIDNext != "" }
+
+// Active returns the target for the given channel choice. A tier without a
+// next model stays on its current one; the next region falls back to the
+// current region.
+func (b *Bedrock) Active(useNext bool) Target {
+	if useNext && b.HasNext() {
+		region := b.RegionNext
+		if region == "" {
+			region = b.Region
+		}
+		return Target{ModelID: b.ModelIDNext, Region: region, Channel: ChannelNext}
+	}
+	return Target{ModelID: b.ModelID, Region: b.Region, Channel: ChannelCurrent}
+}
+
+// HasNext reports whether the tier declares a next-channel file.
+func (g *GGUF) HasNext() bool { return g.HFFileNext != "" || g.HFRepoNext != "" }
+
+// Model describes the tier's model on the given channel in one line, for
+// status displays: a Bedrock model id or "repo/file" for gguf tiers.
+func (t *Tier) Model(useNext bool) string {
+	switch {
+	case t.Bedrock != nil:
+		return t.Bedrock.Active(useNext).ModelID
+	case t.GGUF != nil:
+		g := t.GGUF
+		if useNext && g.HasNext() {
+			return joinNonEmpty(firstNonEmpty(g.HFRepoNext, g.HFRepo), firstNonEmpty(g.HFFileNext, g.HFFile))
+		}
+		return joinNonEmpty(g.HFRepo, g.HFFile)
+	}
+	return ""
+}
+
+// NextModel is the model the tier would switch to on the next channel, or ""
+// when it has none.
+func (t *Tier) NextModel() string {
+	if (t.Bedrock != nil && t.Bedrock.HasNext()) || (t.GGUF != nil && t.GGUF.HasNext()) {
+		return t.Model(true)
+	}
+	return ""
+}
+
+// Channel is the channel the tier is on when the next channel is (or is not)
+// selected: tiers without a next target stay on current.
+func (t *Tier) Channel(useNext bool) Channel {
+	if t.NextModel() != "" && useNext {
+		return ChannelNext
+	}
+	return ChannelCurrent
+}
+
+// Lookup finds a tier by name or alias.
+func (c *Config) Lookup(name string) *Tier {
+	return c.byName[name]
+}
+
+// ByRole returns the first tier with the given role, or nil.
+func (c *Config) ByRole(role string) *Tier {
+	for _, t := range c.Tiers {
+		if t.Role == role {
+			return t
+		}
+	}
+	return nil
+}
+
+// Addr is the router's listen address from [DEFAULT].
+func (c *Config) Addr() string {
+	return joinHostPort(c.RouterHost, c.RouterPort)
+}
+
+// Profiles returns the distinct AWS profiles the bedrock tiers use, in tier
+// order; "" stands for the SDK's default credential chain.
+func (c *Config) Profiles() []string {
+	var out []string
+	for _, t := range c.Tiers {
+		if t.Bedrock != nil && !slices.Contains(out, t.Bedrock.Profile) {
+			out = append(out, t.Bedrock.Profile)
+		}
+	}
+	return out
+}
+
+// UseNextFromEnv reads LLMSTACK_USE_NEXT: 1, true, yes or on (any case)
+// selects the next channel.
+func UseNextFromEnv() bool {
+	switch strings.ToLower(strings.TrimSpace(os.Getenv("LLMSTACK_USE_NEXT"))) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
+func joinHostPort(host string, port int) string {
+	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
+		host = "[" + host + "]"
+	}
+	return fmt.Sprintf("%s:%d", host, port)
+}
+
+func joinNonEmpty(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "/" + b
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func validURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
