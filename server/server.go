@@ -37,6 +37,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Version is reported by /health.
 	Version string
+	// ShutdownGrace is how long Serve lets requests in flight finish
+	// after its context ends (default DefaultShutdownGrace).
+	ShutdownGrace time.Duration
 }
 
 // Server routes OpenAI-compatible requests. Its tier set and channel can be
@@ -46,6 +49,7 @@ type Server struct {
 	useNext atomic.Bool
 	log     *slog.Logger
 	version string
+	grace   time.Duration
 
 	bedrock *bedrock.Dispatcher
 	proxy   *llamaSwapProxy
@@ -62,7 +66,10 @@ func New(cfg *tiers.Config, opts Options) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{log: log, version: opts.Version, bedrock: bedrock.NewDispatcher()}
+	s := &Server{log: log, version: opts.Version, grace: opts.ShutdownGrace, bedrock: bedrock.NewDispatcher()}
+	if s.grace <= 0 {
+		s.grace = DefaultShutdownGrace
+	}
 	s.stopping, s.stop = context.WithCancel(context.Background())
 	s.bedrock.Stopping = s.stopping
 	s.proxy = newLlamaSwapProxy(log)
@@ -250,13 +257,13 @@ func CheckLoopback(addr string) error {
 	return nil
 }
 
-// ShutdownGrace is how long Serve lets requests in flight finish after its
-// context ends before cutting the rest short.
-const ShutdownGrace = 30 * time.Second
+// DefaultShutdownGrace is how long Serve lets requests in flight finish
+// after its context ends before cutting the rest short.
+const DefaultShutdownGrace = 30 * time.Second
 
 // Serve answers requests on ln until ctx ends, then shuts down gracefully:
-// it stops accepting, lets requests in flight finish for up to
-// ShutdownGrace, then cancels the Bedrock calls still running (their streams
+// it stops accepting, lets requests in flight finish for up to the
+// shutdown grace period, then cancels the Bedrock calls still running (their streams
 // end with an error chunk) and returns.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
@@ -274,9 +281,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	// After the grace period, streams still running are told to end (with
 	// an error chunk); Shutdown then has a moment to see them go.
-	cut := time.AfterFunc(ShutdownGrace, s.stop)
+	cut := time.AfterFunc(s.grace, s.stop)
 	defer cut.Stop()
-	shutdown, cancel := context.WithTimeout(context.Background(), ShutdownGrace+3*time.Second)
+	shutdown, cancel := context.WithTimeout(context.Background(), s.grace+3*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil {
 		s.log.Warn("shutdown: closing connections still open", "error", err)

@@ -28,6 +28,7 @@ func main() {
 	interEvent := flag.Duration("inter-event-delay", 0, "wait between stream events")
 	errorRate := flag.Float64("error-rate", 0, "fraction of requests answered with 503 ServiceUnavailableException")
 	lenient := flag.Bool("lenient", false, "accept requests Bedrock would reject")
+	stamp := flag.Bool("stamp", false, "start each streamed text chunk with its send time (Unix ns), for per-chunk latency")
 	flag.Parse()
 	if *errorRate < 0 || *errorRate > 1 {
 		fmt.Fprintln(os.Stderr, "fakebedrock: -error-rate must be between 0 and 1")
@@ -37,7 +38,7 @@ func main() {
 	fake := fakebedrock.New(fakebedrock.Options{
 		Deltas: *deltas, DeltaSize: *deltaSize,
 		FirstTokenDelay: *firstToken, InterEventDelay: *interEvent,
-		ErrorRate: *errorRate, Lenient: *lenient,
+		ErrorRate: *errorRate, Lenient: *lenient, Stamp: *stamp,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -24,7 +24,7 @@ func CredentialProblem(profile string, err error) (problem string, ok bool) {
 	case errors.As(err, &sso) || strings.Contains(msg, "SSO token") || strings.Contains(msg, "SSO session"):
 		return fmt.Sprintf("the SSO session of %s is missing or expired; run `aws sso login%s`", who(profile), profileFlag(profile)), true
 	case errors.As(err, &proc):
-		return fmt.Sprintf("credential_process of %s failed: %v", who(profile), rootCause(proc.Err)), true
+		return fmt.Sprintf("credential_process of %s failed: %v (run the command from the profile yourself to see why)", who(profile), rootCause(proc.Err)), true
 	case strings.Contains(msg, "no EC2 IMDS role found") || strings.Contains(msg, "failed to refresh cached credentials") && strings.Contains(msg, "IMDS"):
 		return fmt.Sprintf("no AWS credentials found for %s; set aws_profile in models.ini to a profile with credentials, or run `aws configure`", who(profile)), true
 	case strings.Contains(msg, "failed to retrieve credentials"), strings.Contains(msg, "static credentials are empty"), strings.Contains(msg, "AnonymousCredentials"):

@@ -65,6 +65,7 @@ func (d *Dispatcher) Serve(w http.ResponseWriter, r *http.Request, ep openai.End
 	if err != nil {
 		return fail(HTTPError(err, call))
 	}
+	call.Region = client.Options().Region
 
 	prefix := "chatcmpl-"
 	if ep == openai.Completions {

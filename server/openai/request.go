@@ -280,8 +280,10 @@ func describeJSONError(err error) string {
 
 func jsonKind(goKind string) string {
 	switch goKind {
-	case "float64", "float32", "int", "int64", "int32":
+	case "float64", "float32":
 		return "a number"
+	case "int", "int64", "int32", "uint", "uint64", "uint32":
+		return "an integer"
 	case "string":
 		return "a string"
 	case "bool":

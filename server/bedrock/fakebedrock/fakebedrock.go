@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -92,6 +93,17 @@ type Options struct {
 	Lenient bool
 	// Record keeps every request (tests); off, the fake keeps none.
 	Record bool
+	// Stamp starts every streamed text chunk with the wall-clock time it
+	// was sent (Unix nanoseconds, then a space), so a client on the same
+	// machine can measure each chunk's delivery latency. A chunk shorter
+	// than the stamp grows to hold it.
+	Stamp bool
+	// EarlyHeaders makes ConverseStream answer 200 and flush its headers
+	// before reading the request body, as HTTP allows. The client is then
+	// still writing the body when its call returns: the condition under
+	// which aws-sdk-go-v2 closes the body under the transport's feet.
+	// Requests are not validated in this mode.
+	EarlyHeaders bool
 }
 
 // Server is the fake Bedrock runtime. It is an http.Handler.
@@ -144,6 +156,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "UnknownOperationException", "no such operation: "+r.Method+" "+r.URL.Path)
 		return
 	}
+	early := s.opts.EarlyHeaders && op == "ConverseStream"
+	if early {
+		rc := http.NewResponseController(w)
+		_ = rc.EnableFullDuplex() // keep reading the body after answering
+		w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
+		w.WriteHeader(http.StatusOK)
+		_ = rc.Flush()
+	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "SerializationException", "reading body: "+err.Error())
@@ -163,7 +183,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
 		return
 	}
-	if !s.opts.Lenient {
+	if !s.opts.Lenient && !early {
 		if msg := validate(body); msg != "" {
 			writeError(w, http.StatusBadRequest, "ValidationException", msg)
 			return
@@ -306,7 +326,7 @@ func (s *Server) converse(w http.ResponseWriter, r *http.Request, reply Reply) {
 func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, reply Reply) {
 	w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
 	w.Header().Set("X-Amzn-Requestid", requestID())
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(http.StatusOK) // a no-op after EarlyHeaders
 	rc := http.NewResponseController(w)
 	enc := eventstream.NewEncoder() // not safe for concurrent use: one per stream
 	first := true
@@ -315,6 +335,9 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, reply Re
 			return false
 		}
 		first = false
+		if f, ok := payload.(func() any); ok {
+			payload = f() // built after the wait (Options.Stamp)
+		}
 		return event(enc, w, rc, eventType, payload)
 	}
 
@@ -341,7 +364,13 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, reply Re
 			exception(enc, w, rc, reply.Exception)
 			return
 		}
-		if !send("contentBlockDelta", map[string]any{"contentBlockIndex": block, "delta": map[string]any{"text": c}}) {
+		var payload any = map[string]any{"contentBlockIndex": block, "delta": map[string]any{"text": c}}
+		if s.opts.Stamp {
+			payload = func() any {
+				return map[string]any{"contentBlockIndex": block, "delta": map[string]any{"text": stamp(c)}}
+			}
+		}
+		if !send("contentBlockDelta", payload) {
 			return
 		}
 	}
@@ -441,6 +470,17 @@ func words(text string) []string {
 		text = text[i+1:]
 	}
 	return out
+}
+
+// stamp puts the current wall-clock time (Unix ns and a space) at the start
+// of a text chunk, over as many of its bytes as that takes.
+func stamp(chunk string) string {
+	b := strconv.AppendInt(make([]byte, 0, len(chunk)+20), time.Now().UnixNano(), 10)
+	b = append(b, ' ')
+	if len(chunk) > len(b) {
+		b = append(b, chunk[len(b):]...)
+	}
+	return string(b)
 }
 
 func orEmptyObject(s string) string {

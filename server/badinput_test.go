@@ -1,0 +1,131 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/llmstack/llmstack/server"
+	"github.com/llmstack/llmstack/tiers"
+)
+
+// TestBadRequests checks that malformed and mis-shaped bodies get a 400
+// naming the problem, and never reach Bedrock.
+func TestBadRequests(t *testing.T) {
+	tests := []struct {
+		name, path, body, want string
+	}{
+		{"not-json", "/v1/chat/completions", `{"model":"code-fast",`, "not valid JSON"},
+		{"empty", "/v1/chat/completions", ``, "request body is empty"},
+		{"array", "/v1/chat/completions", `[1,2]`, "must be a JSON object"},
+		{"messages-string", "/v1/chat/completions", `{"model":"code-fast","messages":"hi"}`, `"messages" must be a list`},
+		{"no-messages", "/v1/chat/completions", `{"model":"code-fast"}`, `"messages" is required`},
+		{"empty-messages", "/v1/chat/completions", `{"model":"auto","messages":[]}`, `at least one message`},
+		{"bad-role", "/v1/chat/completions", `{"model":"code-fast","messages":[{"role":"robot","content":"hi"}]}`, `unknown role "robot"`},
+		{"bad-content", "/v1/chat/completions", `{"model":"code-fast","messages":[{"role":"user","content":42}]}`, "content must be a string"},
+		{"bad-temperature", "/v1/chat/completions", `{"model":"code-fast","temperature":"hot","messages":[{"role":"user","content":"hi"}]}`, `"temperature" must be a number`},
+		{"bad-stop", "/v1/chat/completions", `{"model":"code-fast","stop":5,"messages":[{"role":"user","content":"hi"}]}`, "stop must be a string or a list of strings"},
+		{"tool-without-name", "/v1/chat/completions", `{"model":"code-fast","tools":[{"type":"function","function":{}}],"messages":[{"role":"user","content":"hi"}]}`, "tools[0]: function.name is required"},
+		{"bad-tool-choice", "/v1/chat/completions", `{"model":"code-fast","tool_choice":"sometimes","tools":[{"type":"function","function":{"name":"x"}}],"messages":[{"role":"user","content":"hi"}]}`, `tool_choice "sometimes"`},
+		{"remote-image", "/v1/chat/completions", `{"model":"code-fast","messages":[{"role":"user","content":[{"type":"text","text":"what is this"},{"type":"image_url","image_url":{"url":"https://example.com/cat.png"}}]}]}`, "base64 data: URL"},
+		{"no-prompt", "/v1/completions", `{"model":"code-fast"}`, `"prompt" is required`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			resp, body := f.post(tt.path, tt.body)
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("status %d, want 400: %s", resp.StatusCode, body)
+			}
+			var e struct{ Error struct{ Message, Type string } }
+			if err := json.Unmarshal(body, &e); err != nil || e.Error.Type != "invalid_request_error" || !strings.Contains(e.Error.Message, tt.want) {
+				t.Errorf("error %s, want a message containing %q", body, tt.want)
+			}
+			if n := len(f.fake.Requests()); n != 0 {
+				t.Errorf("%d bad requests reached Bedrock", n)
+			}
+		})
+	}
+}
+
+// TestAWSProfileProblems checks that a tier whose AWS setup is broken fails
+// with the cause and the fix, not a bare 502.
+func TestAWSProfileProblems(t *testing.T) {
+	tests := []struct {
+		name   string
+		tier   string
+		status int
+		want   []string
+	}{
+		{"missing-profile", "aws_profile = nosuch", http.StatusUnauthorized, []string{`AWS profile "nosuch" is not in the AWS config files`, "aws configure --profile nosuch"}},
+		{"sso-not-logged-in", "aws_profile = sso", http.StatusUnauthorized, []string{`profile "sso"`, "aws sso login --profile sso"}},
+		{"credential-process-fails", "aws_profile = proc", http.StatusUnauthorized, []string{"credential_process", `profile "proc"`}},
+		{"no-region", "aws_profile = noregion", http.StatusInternalServerError, []string{"no AWS region", "aws_region"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			cfgFile := os.Getenv("AWS_CONFIG_FILE")
+			extra := `
+[profile sso]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = Dev
+region = us-east-1
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = us-east-1
+
+[profile proc]
+region = us-east-1
+credential_process = /bin/sh -c "echo token expired >&2; exit 3"
+
+[profile noregion]
+aws_access_key_id = AKIDNOREGION00000001
+aws_secret_access_key = x
+`
+			old, _ := os.ReadFile(cfgFile)
+			write(t, cfgFile, string(old)+extra)
+			ini := strings.Replace(modelsINI, "aws_profile = fast", tt.tier, 1)
+			ini = strings.NewReplacer("{{BEDROCK}}", "http://127.0.0.1:1", "{{LLAMA}}", f.llama.URL).Replace(ini)
+			path := filepath.Join(t.TempDir(), "models.ini")
+			write(t, path, ini)
+			cfg, err := tiers.Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.server.SetConfig(cfg)
+			resp, body := f.post("/v1/chat/completions", `{"model":"code-fast","messages":[{"role":"user","content":"hi"}]}`)
+			if resp.StatusCode != tt.status {
+				t.Errorf("status %d, want %d: %s", resp.StatusCode, tt.status, body)
+			}
+			var e struct{ Error struct{ Message string } }
+			if err := json.Unmarshal(body, &e); err != nil {
+				t.Fatalf("not an OpenAI error: %s", body)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(e.Error.Message, w) {
+					t.Errorf("error %q does not say %q", e.Error.Message, w)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckLoopback(t *testing.T) {
+	for _, tt := range []struct {
+		addr string
+		ok   bool
+	}{
+		{"127.0.0.1:10101", true}, {"[::1]:10101", true}, {"localhost:1", true}, {"127.0.0.2:80", true},
+		{"0.0.0.0:10101", false}, {"192.168.1.5:10101", false}, {":10101", false}, {"example.com:80", false}, {"nonsense", false},
+	} {
+		if err := server.CheckLoopback(tt.addr); (err == nil) != tt.ok {
+			t.Errorf("CheckLoopback(%q) = %v, want ok=%v", tt.addr, err, tt.ok)
+		}
+	}
+}

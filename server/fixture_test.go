@@ -1,0 +1,260 @@
+package server_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/llmstack/llmstack/server"
+	"github.com/llmstack/llmstack/server/bedrock/fakebedrock"
+	"github.com/llmstack/llmstack/tiers"
+)
+
+// The AWS identities of the test profiles: the fake Bedrock records the
+// access key id of the SigV4 credential scope, so tests can tell which
+// profile signed a call.
+const (
+	keyDefault = "AKIDDEFAULTPROFILE01"
+	keyFast    = "AKIDFASTPROFILE00001"
+	keySmart   = "AKIDSMARTPROFILE0001"
+)
+
+// awsFiles writes AWS config and credentials files with three profiles and
+// points the SDK at them, with no other AWS settings leaking in from the
+// machine.
+func awsFiles(t *testing.T) {
+	t.Helper()
+	dir := t.TempDir()
+	config := fmt.Sprintf(`[default]
+region = eu-central-1
+aws_access_key_id = %s
+aws_secret_access_key = secret-default
+
+[profile fast]
+region = us-west-2
+aws_access_key_id = %s
+aws_secret_access_key = secret-fast
+
+[profile smart]
+aws_access_key_id = %s
+aws_secret_access_key = secret-smart
+aws_session_token = token-smart
+`, keyDefault, keyFast, keySmart)
+	write(t, filepath.Join(dir, "config"), config)
+	write(t, filepath.Join(dir, "credentials"), "")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	t.Setenv("HOME", dir)
+	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+		"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL_STS", "LLMSTACK_USE_NEXT", "LLAMA_SWAP_URL"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// modelsINI is the tier set of the end-to-end tests. {{BEDROCK}} and
+// {{LLAMA}} are replaced with the fakes' URLs.
+const modelsINI = `[DEFAULT]
+llama_swap_url = {{LLAMA}}
+
+[ROUTING]
+multi_turn = 4
+fast_token_budget = 1000
+
+[code-fast]
+role = fast
+aws_model_id = fast-model-v1
+aws_profile = fast
+aws_endpoint_url = {{BEDROCK}}
+sampler = temp=0.2, top_p=0.9, top_k=20, min_p=0.05
+max_output_tokens = 4096
+aliases = fast
+
+[code-smart]
+role = agent
+aws_model_id = smart-model-v1
+aws_model_id_next = smart-model-v2
+aws_region = us-east-1
+aws_region_next = us-west-2
+aws_profile = smart
+aws_endpoint_url = {{BEDROCK}}
+aliases = smart
+
+[plan]
+role = plan
+aws_model_id = plan-model-v1
+aws_endpoint_url = {{BEDROCK}}
+
+[local]
+role = plan-uncensored
+hf_repo = org/local-GGUF
+hf_file = local-Q4_K_M.gguf
+aliases = uncensored
+`
+
+// fixture is a router wired to a fake Bedrock and a fake llama-swap.
+type fixture struct {
+	t       *testing.T
+	fake    *fakebedrock.Server
+	llama   *fakeLlamaSwap
+	server  *server.Server
+	url     string // router base URL, no /v1
+	cfgPath string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	return newFixtureWith(t, fakebedrock.Options{})
+}
+
+// newFixtureWith is newFixture with a fake Bedrock of the given options.
+func newFixtureWith(t *testing.T, opts fakebedrock.Options) *fixture {
+	t.Helper()
+	awsFiles(t)
+	opts.Record = true
+	f := &fixture{t: t, fake: fakebedrock.New(opts), llama: newFakeLlamaSwap(t)}
+	bedrockSrv := httptest.NewServer(f.fake)
+	t.Cleanup(bedrockSrv.Close)
+	f.cfgPath = filepath.Join(t.TempDir(), "models.ini")
+	ini := strings.NewReplacer("{{BEDROCK}}", bedrockSrv.URL, "{{LLAMA}}", f.llama.URL).Replace(modelsINI)
+	write(t, f.cfgPath, ini)
+	cfg, err := tiers.Load(f.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.server = server.New(cfg, server.Options{Version: "test"})
+	routerSrv := httptest.NewServer(f.server)
+	t.Cleanup(routerSrv.Close)
+	f.url = routerSrv.URL
+	return f
+}
+
+// post sends a JSON body to the router and returns the response with its
+// body read.
+func (f *fixture) post(path, body string) (*http.Response, []byte) {
+	f.t.Helper()
+	resp, err := http.Post(f.url+path, "application/json", strings.NewReader(body))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return resp, data
+}
+
+func (f *fixture) get(path string) (*http.Response, []byte) {
+	f.t.Helper()
+	resp, err := http.Get(f.url + path)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp, data
+}
+
+// lastRequest is the last call the fake Bedrock received.
+func (f *fixture) lastRequest() fakebedrock.Request {
+	f.t.Helper()
+	reqs := f.fake.Requests()
+	if len(reqs) == 0 {
+		f.t.Fatal("the fake Bedrock received no request")
+	}
+	return reqs[len(reqs)-1]
+}
+
+var (
+	idRE      = regexp.MustCompile(`"id":"(chatcmpl|cmpl)-[0-9a-f]{24}"`)
+	createdRE = regexp.MustCompile(`"created":\d+`)
+)
+
+// normalize replaces response ids and timestamps with fixed values so
+// responses can be compared with golden files.
+func normalize(b []byte) []byte {
+	b = idRE.ReplaceAll(b, []byte(`"id":"$1-ID"`))
+	return createdRE.ReplaceAll(b, []byte(`"created":0`))
+}
+
+// sseEvents splits an event-stream body into its data payloads.
+func sseEvents(t *testing.T, body []byte) []string {
+	t.Helper()
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if data, ok := strings.CutPrefix(line, "data: "); ok {
+			out = append(out, data)
+		} else if line != "" {
+			t.Errorf("unexpected line in event stream: %q", line)
+		}
+	}
+	return out
+}
+
+// fakeLlamaSwap records what reaches llama-swap and answers like it.
+type fakeLlamaSwap struct {
+	*httptest.Server
+	mu       sync.Mutex
+	requests []llamaRequest
+	// stream, when set, answers chat completions by calling it.
+	stream func(w http.ResponseWriter, r *http.Request)
+}
+
+type llamaRequest struct {
+	Method, Path string
+	Body         []byte
+	Header       http.Header
+}
+
+func newFakeLlamaSwap(t *testing.T) *fakeLlamaSwap {
+	l := &fakeLlamaSwap{}
+	l.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		l.mu.Lock()
+		l.requests = append(l.requests, llamaRequest{Method: r.Method, Path: r.URL.RequestURI(), Body: body, Header: r.Header.Clone()})
+		stream := l.stream
+		l.mu.Unlock()
+		switch {
+		case r.URL.Path == "/v1/models":
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"object":"list","data":[{"id":"local","object":"model","owned_by":"llama-swap"},{"id":"qwen-coder","object":"model","owned_by":"llama-swap","meta":{"llamaswap":{"state":"ready"}}},{"id":"code-fast","object":"model","owned_by":"llama-swap"}]}`)
+		case r.URL.Path == "/health":
+			io.WriteString(w, "OK")
+		case stream != nil && r.URL.Path == "/v1/chat/completions":
+			stream(w, r)
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]any{"llama_swap": true, "path": r.URL.Path, "received_bytes": len(body)})
+		}
+	}))
+	t.Cleanup(l.Close)
+	return l
+}
+
+func (l *fakeLlamaSwap) received() []llamaRequest {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]llamaRequest(nil), l.requests...)
+}

@@ -1,0 +1,143 @@
+package server_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/llmstack/llmstack/internal/golden"
+)
+
+// TestPassThrough checks what reaches llama-swap: unknown models and other
+// paths go byte for byte; gguf tiers get their own name for "auto" and
+// aliases.
+func TestPassThrough(t *testing.T) {
+	tests := []struct {
+		name      string
+		method    string
+		path      string
+		body      string
+		wantPath  string
+		wantBody  string // "" means: the body as sent
+		wantRoute string
+	}{
+		{"unknown-model", "POST", "/v1/chat/completions", `{"model":"qwen-coder",  "messages":[{"role":"user","content":"hi"}], "cache_prompt":true}`, "/v1/chat/completions", "", "llama-swap; reason=unknown model"},
+		{"gguf-tier", "POST", "/v1/chat/completions", `{"model":"local","messages":[{"role":"user","content":"hi"}]}`, "/v1/chat/completions", "", "local; reason=explicit"},
+		{"gguf-alias", "POST", "/v1/chat/completions", `{"model":"uncensored","messages":[{"role":"user","content":"hi"}],"top_k":20}`, "/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}],"model":"local","top_k":20}`, "local; reason=alias uncensored"},
+		{"auto-to-gguf", "POST", "/v1/chat/completions", `{"model":"auto","messages":[{"role":"user","content":"[nofilter] tell me"}]}`, "/v1/chat/completions", `{"messages":[{"role":"user","content":"[nofilter] tell me"}],"model":"local"}`, "local; reason=uncensored-trigger"},
+		{"completions-token-prompt", "POST", "/v1/completions", `{"model":"qwen-coder","prompt":[1,2,3]}`, "/v1/completions", "", "llama-swap; reason=unknown model"},
+		{"other-path", "GET", "/upstream/qwen-coder/props?x=1", "", "/upstream/qwen-coder/props?x=1", "", ""},
+		{"embeddings", "POST", "/v1/embeddings", `{"model":"nomic","input":"hi"}`, "/v1/embeddings", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			req, _ := http.NewRequest(tt.method, f.url+tt.path, strings.NewReader(tt.body))
+			req.Header.Set("Authorization", "Bearer sk-local")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			if got := resp.Header.Get("X-LLMStack-Route"); got != tt.wantRoute {
+				t.Errorf("route %q, want %q", got, tt.wantRoute)
+			}
+			got := f.llama.received()
+			if len(got) != 1 {
+				t.Fatalf("llama-swap got %d requests, want 1", len(got))
+			}
+			want := tt.wantBody
+			if want == "" {
+				want = tt.body
+			}
+			if got[0].Method != tt.method || got[0].Path != tt.wantPath || string(got[0].Body) != want {
+				t.Errorf("llama-swap got %s %s %s\nwant %s %s %s", got[0].Method, got[0].Path, got[0].Body, tt.method, tt.wantPath, want)
+			}
+			if got[0].Header.Get("Authorization") != "Bearer sk-local" {
+				t.Error("the client's Authorization header did not reach llama-swap")
+			}
+			if len(f.fake.Requests()) != 0 {
+				t.Error("a llama-swap request reached Bedrock")
+			}
+		})
+	}
+}
+
+// TestPassThroughStreamsEachEvent checks that a llama-swap stream reaches
+// the client event by event: the fake sends the next event only after the
+// client has read the previous one, so any buffering deadlocks the test.
+func TestPassThroughStreamsEachEvent(t *testing.T) {
+	f := newFixture(t)
+	next := make(chan struct{})
+	f.llama.stream = func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		for i := range 3 {
+			fmt.Fprintf(w, "data: {\"n\":%d}\n\n", i)
+			w.(http.Flusher).Flush()
+			select {
+			case <-next:
+			case <-time.After(10 * time.Second):
+				return
+			}
+		}
+		io.WriteString(w, "data: [DONE]\n\n")
+	}
+	resp, err := http.Post(f.url+"/v1/chat/completions", "application/json", strings.NewReader(`{"model":"local","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	rd := bufio.NewReader(resp.Body)
+	for i := range 3 {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+		if want := fmt.Sprintf("data: {\"n\":%d}\n", i); line != want {
+			t.Fatalf("event %d = %q, want %q", i, line, want)
+		}
+		rd.ReadString('\n') // the blank line
+		next <- struct{}{}
+	}
+	rest, _ := io.ReadAll(rd)
+	if string(rest) != "data: [DONE]\n\n" {
+		t.Errorf("end of stream = %q", rest)
+	}
+}
+
+// TestLlamaSwapDown checks the answers when llama-swap is not running.
+func TestLlamaSwapDown(t *testing.T) {
+	f := newFixture(t)
+	f.llama.Close()
+
+	resp, body := f.post("/v1/chat/completions", `{"model":"qwen-coder","messages":[{"role":"user","content":"hi"}]}`)
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(body), `"code":"llama_swap_unreachable"`) || !strings.Contains(string(body), f.llama.URL) {
+		t.Errorf("chat to a dead llama-swap: %d %s", resp.StatusCode, body)
+	}
+
+	// Bedrock tiers still work.
+	resp, body = f.post("/v1/chat/completions", `{"model":"code-fast","messages":[{"role":"user","content":"hi"}]}`)
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("bedrock tier with llama-swap down: %d %s", resp.StatusCode, body)
+	}
+
+	// The model list holds auto and the bedrock tiers.
+	resp, body = f.get("/v1/models")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/v1/models: %d", resp.StatusCode)
+	}
+	golden.AssertJSON(t, "e2e/models-llama-swap-down.json", body)
+
+	resp, body = f.get("/health")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"reachable":false`) {
+		t.Errorf("/health: %d %s", resp.StatusCode, body)
+	}
+}
