@@ -141,15 +141,9 @@ func serve(cmd string, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := server.Run(ctx, server.RunOptions{
-		Config:  cfg,
-		Addr:    *addr,
-		UseNext: cf.next || tiers.UseNextFromEnv(),
-		Logger:  logger,
-		Version: version,
-		Ready: func(url string) {
-			fmt.Fprintf(stdout, "llmstack %s serving %s (models.ini: %s)\n", version, url, cfg.Path)
-		},
+	opts := server.Options{UseNext: cf.next || tiers.UseNextFromEnv(), Logger: logger, Version: version}
+	err := server.Run(ctx, cfg, *addr, opts, func(url string) {
+		fmt.Fprintf(stdout, "llmstack %s serving %s (models.ini: %s)\n", version, url, cfg.Path)
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stderr, "llmstack: %v\n", err)

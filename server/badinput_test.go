@@ -40,7 +40,9 @@ func TestBadRequests(t *testing.T) {
 			if resp.StatusCode != http.StatusBadRequest {
 				t.Errorf("status %d, want 400: %s", resp.StatusCode, body)
 			}
-			var e struct{ Error struct{ Message, Type string } }
+			var e struct {
+				Error struct{ Message, Type string }
+			}
 			if err := json.Unmarshal(body, &e); err != nil || e.Error.Type != "invalid_request_error" || !strings.Contains(e.Error.Message, tt.want) {
 				t.Errorf("error %s, want a message containing %q", body, tt.want)
 			}

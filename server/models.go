@@ -108,12 +108,15 @@ func (s *Server) llamaSwapModels(ctx context.Context, cfg *tiers.Config) ([]json
 
 // Health is the body of GET /health.
 type Health struct {
-	Status    string         `json:"status"`
-	Version   string         `json:"version"`
-	Config    string         `json:"config"`
-	Channel   tiers.Channel  `json:"channel"`
-	LlamaSwap UpstreamHealth `json:"llama_swap"`
-	Tiers     []TierHealth   `json:"tiers"`
+	Status      string          `json:"status"` // "ok": the router answers
+	Health      string          `json:"health"` // ok, warn or error: can the tiers be used
+	Version     string          `json:"version"`
+	Config      string          `json:"config"`
+	ConfigError string          `json:"config_error,omitempty"`
+	Channel     tiers.Channel   `json:"channel"`
+	LlamaSwap   UpstreamHealth  `json:"llama_swap"`
+	Tiers       []TierHealth    `json:"tiers"`
+	Profiles    []ProfileReport `json:"aws_profiles"`
 }
 
 // UpstreamHealth says whether llama-swap answers.
@@ -132,29 +135,43 @@ type TierHealth struct {
 	Channel  tiers.Channel `json:"channel"`
 	Region   string        `json:"region,omitempty"`
 	Profile  string        `json:"profile,omitempty"`
+	Health   string        `json:"health"`
+	Reason   string        `json:"reason,omitempty"`
 	Requests int64         `json:"requests"`
 	Errors   int64         `json:"errors"`
 }
 
+// ProfileReport is an AWS profile's health as /health shows it.
+type ProfileReport struct {
+	Profile string `json:"profile"`
+	State   string `json:"state"`
+	KeyID   string `json:"key_id,omitempty"`
+	Region  string `json:"region,omitempty"`
+	Expires string `json:"expires,omitempty"`
+	Problem string `json:"problem,omitempty"`
+}
+
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	cfg, useNext := s.cfg.Load(), s.useNext.Load()
-	h := Health{Status: "ok", Version: s.version, Config: cfg.Path, Channel: tiers.ChannelCurrent, Tiers: []TierHealth{}}
-	if useNext {
+	s.checkLlamaSwap(r.Context())
+	st := s.Status()
+	h := Health{Status: "ok", Health: st.Overall.String(), Version: s.version, Config: st.ConfigPath, ConfigError: st.ConfigError,
+		Channel: tiers.ChannelCurrent, LlamaSwap: st.LlamaSwap, Tiers: []TierHealth{}, Profiles: []ProfileReport{}}
+	if st.UseNext {
 		h.Channel = tiers.ChannelNext
 	}
-	h.LlamaSwap = UpstreamHealth{URL: cfg.LlamaSwapURL}
-	if err := s.pingLlamaSwap(r.Context(), cfg); err != nil {
-		h.LlamaSwap.Error = err.Error()
-	} else {
-		h.LlamaSwap.Reachable = true
+	for _, t := range st.Tiers {
+		h.Tiers = append(h.Tiers, TierHealth{Name: t.Name, Role: t.Role, Backend: t.Backend, Model: t.Model, Channel: t.Channel,
+			Region: t.Region, Profile: t.Profile, Health: t.Level.String(), Reason: t.Reason, Requests: t.Stats.Requests, Errors: t.Stats.Errors})
 	}
-	for _, t := range cfg.Tiers {
-		st := s.stats.get(t.Name)
-		th := TierHealth{Name: t.Name, Role: t.Role, Backend: t.Backend, Model: t.Model(useNext), Channel: t.Channel(useNext), Requests: st.Requests, Errors: st.Errors}
-		if t.Bedrock != nil {
-			th.Region, th.Profile = t.Bedrock.Active(useNext).Region, t.Bedrock.Profile
+	for _, p := range st.Profiles {
+		pr := ProfileReport{Profile: p.Name(), State: string(p.State), KeyID: p.KeyID, Region: p.Region, Problem: p.Problem}
+		if pr.State == "" {
+			pr.State = "unchecked"
 		}
-		h.Tiers = append(h.Tiers, th)
+		if !p.Expires.IsZero() {
+			pr.Expires = p.Expires.UTC().Format(time.RFC3339)
+		}
+		h.Profiles = append(h.Profiles, pr)
 	}
 	openai.WriteJSON(w, http.StatusOK, h)
 }

@@ -4,41 +4,73 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
+	"os"
 	"syscall"
 
 	"github.com/llmstack/llmstack/tiers"
 )
 
-// RunOptions configure Run.
-type RunOptions struct {
-	Config *tiers.Config
-	// Addr overrides the config's router_host:router_port.
-	Addr    string
-	UseNext bool
-	Logger  *slog.Logger
-	Version string
-	// Ready is called with the base URL (http://host:port/v1) once the
-	// router listens.
-	Ready func(baseURL string)
-}
-
-// Run serves the router headless until ctx ends.
-func Run(ctx context.Context, opts RunOptions) error {
-	addr := opts.Addr
+// Run serves the router until ctx ends: it listens on addr (the config's
+// router_host:router_port when empty), reloads models.ini when it changes,
+// keeps profile and llama-swap health current, and shuts down gracefully.
+// ready, if set, is called with the base URL once the router listens.
+func (s *Server) Run(ctx context.Context, addr string, ready func(baseURL string)) error {
 	if addr == "" {
-		addr = opts.Config.Addr()
+		addr = s.cfg.Load().Addr()
 	}
 	ln, err := Listen(addr)
 	if err != nil {
+		s.setHealth(func(h *liveState) { h.baseURL, h.listenErr = "", err.Error() })
 		return err
 	}
-	srv := New(opts.Config, Options{UseNext: opts.UseNext, Logger: opts.Logger, Version: opts.Version})
-	if opts.Ready != nil {
-		opts.Ready(BaseURL(ln.Addr()))
+	url := BaseURL(ln.Addr())
+	s.setHealth(func(h *liveState) { h.baseURL, h.listenErr = url, "" })
+	if path := s.cfg.Load().Path; path != "" {
+		if err := tiers.Watch(ctx, path, 0, s.applyReload); err != nil {
+			s.log.Warn("models.ini will not reload on its own", "error", err)
+		}
 	}
-	return srv.Serve(ctx, ln)
+	go s.monitor(ctx)
+	if ready != nil {
+		ready(url)
+	}
+	err = s.Serve(ctx, ln)
+	s.setHealth(func(h *liveState) { h.baseURL = "" })
+	return err
+}
+
+// applyReload swaps in a reloaded config, or keeps the last good one and
+// records why the new one was refused.
+func (s *Server) applyReload(r tiers.Reload) {
+	if r.Err != nil {
+		s.log.Error("models.ini not applied; still serving the last good version", "error", r.Err)
+		s.setHealth(func(h *liveState) { h.configErr = r.Err.Error() })
+		return
+	}
+	s.SetConfig(r.Config)
+	s.log.Info("models.ini reloaded", "path", r.Config.Path, "tiers", len(r.Config.Tiers))
+	go s.RecheckProfiles(s.stopping, false)
+}
+
+// Reload reads models.ini again now (the tray's "Reload" item) and applies
+// it if it is valid; the error says why not.
+func (s *Server) Reload() error {
+	path := s.cfg.Load().Path
+	data, err := os.ReadFile(path)
+	if err != nil {
+		err = fmt.Errorf("reading models.ini: %w", err)
+		s.applyReload(tiers.Reload{Err: err})
+		return err
+	}
+	cfg, err := tiers.Parse(path, data)
+	s.applyReload(tiers.Reload{Config: cfg, Err: err})
+	return err
+}
+
+// Run serves a router for cfg headless until ctx ends.
+func Run(ctx context.Context, cfg *tiers.Config, addr string, opts Options, ready func(baseURL string)) error {
+	return New(cfg, opts).Run(ctx, addr, ready)
 }
 
 // Listen opens the router's socket on a loopback address, with an error

@@ -54,6 +54,7 @@ type Server struct {
 	bedrock *bedrock.Dispatcher
 	proxy   *llamaSwapProxy
 	stats   tierStats
+	live    liveState
 	mux     *http.ServeMux
 
 	stopping context.Context
@@ -74,6 +75,7 @@ func New(cfg *tiers.Config, opts Options) *Server {
 	s.bedrock.Stopping = s.stopping
 	s.proxy = newLlamaSwapProxy(log)
 	s.cfg.Store(cfg)
+	s.live.loaded = time.Now()
 	s.useNext.Store(opts.UseNext)
 
 	s.mux = http.NewServeMux()
@@ -110,6 +112,7 @@ func (s *Server) SetConfig(cfg *tiers.Config) {
 	s.cfg.Store(cfg)
 	// Profiles may have changed with the file: rebuild clients lazily.
 	s.bedrock.Clients.Forget()
+	s.setHealth(func(h *liveState) { h.configErr, h.loaded = "", time.Now() })
 }
 
 // Config is the tier set new requests use.
@@ -117,7 +120,12 @@ func (s *Server) Config() *tiers.Config { return s.cfg.Load() }
 
 // SetUseNext switches every tier that has a next target to it (true) or
 // back to its current target (false), for requests that start from now on.
-func (s *Server) SetUseNext(on bool) { s.useNext.Store(on) }
+func (s *Server) SetUseNext(on bool) {
+	if s.useNext.Swap(on) != on {
+		s.log.Info("channel switched", "channel", map[bool]string{false: "current", true: "next"}[on])
+		s.notify()
+	}
+}
 
 // UseNext reports whether the next channel is selected.
 func (s *Server) UseNext() bool { return s.useNext.Load() }

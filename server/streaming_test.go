@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -178,5 +179,62 @@ func TestGracefulShutdown(t *testing.T) {
 				t.Error("still accepting connections after shutdown")
 			}
 		})
+	}
+}
+
+// TestConcurrentStreams runs many streams at once on one tier (one SDK
+// client) and checks each gets exactly its own frames. aws-sdk-go-v2
+// v1.63's restJson1 protocol decodes the event streams of all calls of a
+// client with one shared codec; under -race this test reported that shared
+// state until each stream got its own protocol instance.
+func TestConcurrentStreams(t *testing.T) {
+	f := newFixture(t)
+	// Each stream repeats its own letter, so a frame decoded into another
+	// stream shows up as a foreign letter.
+	f.fake.Respond(func(r fakebedrock.Request) fakebedrock.Reply {
+		var body struct {
+			Messages []struct {
+				Content []struct{ Text string }
+			}
+		}
+		json.Unmarshal(r.Body, &body)
+		letter := body.Messages[0].Content[0].Text
+		chunks := make([]string, 40)
+		for i := range chunks {
+			chunks[i] = strings.Repeat(letter, 300)
+		}
+		return fakebedrock.Reply{Chunks: chunks}
+	})
+	const workers, each = 16, 20
+	errs := make(chan string, workers*each)
+	var wg sync.WaitGroup
+	for w := range workers {
+		letter := string(rune('a' + w))
+		wg.Go(func() {
+			for range each {
+				resp, err := http.Post(f.url+"/v1/chat/completions", "application/json",
+					strings.NewReader(`{"model":"code-fast","stream":true,"messages":[{"role":"user","content":"`+letter+`"}]}`))
+				if err != nil {
+					errs <- err.Error()
+					continue
+				}
+				data, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if !strings.HasSuffix(string(data), "data: [DONE]\n\n") || strings.Count(string(data), strings.Repeat(letter, 300)) != 40 {
+					errs <- tail(data)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	n := 0
+	for e := range errs {
+		if n++; n <= 2 {
+			t.Errorf("a stream was corrupted or cut:\n%s", e)
+		}
+	}
+	if n > 0 {
+		t.Errorf("%d of %d concurrent streams failed", n, workers*each)
 	}
 }

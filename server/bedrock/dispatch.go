@@ -2,7 +2,11 @@ package bedrock
 
 import (
 	"context"
+
 	"errors"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/schemas"
+	"github.com/aws/smithy-go/transport/http/protocol/restjson1"
 	"net/http"
 	"time"
 
@@ -16,6 +20,15 @@ type Dispatcher struct {
 	// Stopping, when done, cancels every Bedrock call in flight; streams
 	// then end with an error chunk saying the router is shutting down.
 	Stopping context.Context
+}
+
+// ownProtocol gives one ConverseStream call its own protocol instance. The
+// SDK's restJson1 protocol decodes the event streams of all calls of a
+// client with one shared codec (lazily built decoder, shared payload
+// buffer), which the race detector reports as soon as two streams run at
+// once; a protocol per stream shares nothing.
+func ownProtocol(o *bedrockruntime.Options) {
+	o.Protocol = restjson1.New(schemas.AmazonBedrockFrontendService)
 }
 
 var errShuttingDown = errors.New("the router is shutting down; the answer was cut short")
@@ -88,7 +101,7 @@ func (d *Dispatcher) Serve(w http.ResponseWriter, r *http.Request, ep openai.End
 		return out
 	}
 
-	resp, err := client.ConverseStream(ctx, creq.converseStreamInput())
+	resp, err := client.ConverseStream(ctx, creq.converseStreamInput(), ownProtocol)
 	if err != nil {
 		return fail(HTTPError(err, call))
 	}

@@ -1,0 +1,132 @@
+package bedrock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+)
+
+// ProfileState is the verdict of a profile check.
+type ProfileState string
+
+const (
+	ProfileUnknown  ProfileState = ""         // not checked yet
+	ProfileOK       ProfileState = "ok"       // credentials retrieved
+	ProfileExpiring ProfileState = "expiring" // usable, but not for long
+	ProfileError    ProfileState = "error"    // unusable; Problem says why
+)
+
+// ExpiringSoon is how close to expiry credentials are reported as expiring.
+const ExpiringSoon = 15 * time.Minute
+
+// ProfileHealth is what a check found out about one AWS profile.
+type ProfileHealth struct {
+	Profile string // "" is the default credential chain
+	State   ProfileState
+	// KeyID is the access key id with all but its first four and last four
+	// characters masked.
+	KeyID   string
+	Source  string // the SDK's credential source, e.g. SSOProvider
+	Region  string // the profile's region ("" when it sets none)
+	Expires time.Time
+	// Account and ARN come from the optional STS check.
+	Account string
+	ARN     string
+	Problem string // the cause and the fix, when State is not ok
+	Checked time.Time
+}
+
+// Name is how the profile is shown to the user.
+func (h ProfileHealth) Name() string {
+	if h.Profile == "" {
+		return "default chain"
+	}
+	return h.Profile
+}
+
+// CheckTimeout bounds one profile check: a check must not hang on a
+// credential_process or an SSO endpoint.
+const CheckTimeout = 10 * time.Second
+
+// CheckProfile loads a profile the way the router's clients do and
+// retrieves its credentials. With verify it also asks STS who the
+// credentials belong to (AWS_ENDPOINT_URL_STS points that elsewhere).
+func CheckProfile(ctx context.Context, profile string, verify bool) ProfileHealth {
+	ctx, cancel := context.WithTimeout(ctx, CheckTimeout)
+	defer cancel()
+	h := ProfileHealth{Profile: profile, Checked: time.Now()}
+	fail := func(err error) ProfileHealth {
+		h.State = ProfileError
+		if p, ok := CredentialProblem(profile, err); ok {
+			h.Problem = p
+		} else if errors.Is(err, context.DeadlineExceeded) {
+			h.Problem = fmt.Sprintf("getting credentials for %s took longer than %s (a credential_process or SSO endpoint that does not answer?)", who(profile), CheckTimeout)
+		} else {
+			h.Problem = err.Error()
+		}
+		return h
+	}
+
+	cfg, err := LoadAWSConfig(ctx, profile, "", nil)
+	if err != nil {
+		return fail(err)
+	}
+	h.Region = cfg.Region
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	h.KeyID, h.Source = MaskKeyID(creds.AccessKeyID), creds.Source
+	if creds.CanExpire {
+		h.Expires = creds.Expires
+	}
+	h.State = ProfileOK
+	if creds.CanExpire {
+		switch left := time.Until(creds.Expires); {
+		case left <= 0:
+			h.State = ProfileError
+			h.Problem = fmt.Sprintf("the credentials of %s have expired%s", who(profile), loginHint(profile))
+			return h
+		case left < ExpiringSoon:
+			h.State = ProfileExpiring
+			h.Problem = fmt.Sprintf("the credentials of %s expire in %s%s", who(profile), left.Round(time.Minute), loginHint(profile))
+		}
+	}
+	if !verify {
+		return h
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1" // STS is global; any region answers
+	}
+	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		var apiErr smithy.APIError
+		if errors.As(err, &apiErr) {
+			h.State = ProfileError
+			switch apiErr.ErrorCode() {
+			case "ExpiredToken", "ExpiredTokenException":
+				h.Problem = fmt.Sprintf("the credentials of %s have expired%s", who(profile), loginHint(profile))
+			case "InvalidClientTokenId", "SignatureDoesNotMatch":
+				h.Problem = fmt.Sprintf("AWS does not accept the credentials of %s (%s): replace its keys", who(profile), apiErr.ErrorCode())
+			default:
+				h.Problem = fmt.Sprintf("STS GetCallerIdentity for %s failed: %s", who(profile), apiErr.ErrorMessage())
+			}
+			return h
+		}
+		return fail(err)
+	}
+	h.Account, h.ARN = deref(id.Account), deref(id.Arn)
+	return h
+}
+
+// MaskKeyID shows only the ends of an access key id: AKIA…WXYZ.
+func MaskKeyID(id string) string {
+	if len(id) <= 8 {
+		return "…"
+	}
+	return id[:4] + "…" + id[len(id)-4:]
+}

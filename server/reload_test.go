@@ -1,0 +1,136 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/llmstack/llmstack/server"
+	"github.com/llmstack/llmstack/tiers"
+)
+
+// startRun runs a server for the fixture's models.ini through Run (so it
+// watches the file) on a free loopback port.
+func startRun(t *testing.T, f *fixture) (*server.Server, string) {
+	t.Helper()
+	cfg, err := tiers.Load(f.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(cfg, server.Options{ShutdownGrace: time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx, "127.0.0.1:0", func(url string) { ready <- url }) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	select {
+	case url := <-ready:
+		return srv, strings.TrimSuffix(url, "/v1")
+	case err := <-done:
+		t.Fatalf("Run: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not start")
+	}
+	return nil, ""
+}
+
+// TestReloadUnderLoad rewrites models.ini many times, once with a broken
+// edit, while clients keep sending requests: none may fail, new requests
+// pick up the new tiers, and the broken edit keeps the last good config.
+func TestReloadUnderLoad(t *testing.T) {
+	f := newFixture(t)
+	srv, url := startRun(t, f)
+	original, err := os.ReadFile(f.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withModel := func(model string) string {
+		return strings.Replace(string(original), "aws_model_id = fast-model-v1", "aws_model_id = "+model, 1)
+	}
+
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var sent, failed atomic.Int64
+	var firstFailure atomic.Value
+	for w := range 4 {
+		wg.Go(func() {
+			body := `{"model":"code-fast","messages":[{"role":"user","content":"hi"}]}`
+			if w%2 == 1 {
+				body = `{"model":"code-fast","stream":true,"messages":[{"role":"user","content":"hi"}]}`
+			}
+			for ctx.Err() == nil {
+				resp, err := http.Post(url+"/v1/chat/completions", "application/json", strings.NewReader(body))
+				sent.Add(1)
+				if err != nil {
+					failed.Add(1)
+					firstFailure.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				data, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK || (w%2 == 1 && !strings.HasSuffix(string(data), "[DONE]\n\n")) {
+					failed.Add(1)
+					firstFailure.CompareAndSwap(nil, string(data))
+				}
+			}
+		})
+	}
+
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	lastModel := func() string { return f.lastRequest().ModelID }
+
+	for i := range 30 {
+		model := "fast-model-v" + string(rune('a'+i%26))
+		if i%2 == 0 {
+			write(t, f.cfgPath, withModel(model)) // in place
+		} else {
+			write(t, f.cfgPath+".tmp", withModel(model)) // rename over
+			if err := os.Rename(f.cfgPath+".tmp", f.cfgPath); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i%10 == 9 {
+			waitFor("reload to "+model, func() bool { return srv.Config().Lookup("code-fast").Bedrock.ModelID == model })
+		}
+	}
+	waitFor("requests on the last model", func() bool { return lastModel() == "fast-model-vd" })
+
+	write(t, f.cfgPath, withModel("broken")+"\n[bad]\nbackend = openai\n")
+	waitFor("the broken edit to be reported", func() bool { return srv.Status().ConfigError != "" })
+	if got := srv.Config().Lookup("code-fast").Bedrock.ModelID; got != "fast-model-vd" {
+		t.Errorf("a broken edit replaced the config: code-fast serves %q", got)
+	}
+	if st := srv.Status(); st.Overall != server.LevelWarn || !strings.Contains(st.ConfigError, `[bad] backend = "openai"`) {
+		t.Errorf("status after a broken edit: overall %v, config error %q", st.Overall, st.ConfigError)
+	}
+
+	write(t, f.cfgPath, withModel("fast-model-final"))
+	waitFor("the fixed edit", func() bool { return srv.Status().ConfigError == "" && lastModel() == "fast-model-final" })
+
+	stop()
+	wg.Wait()
+	if failed.Load() > 0 {
+		t.Errorf("%d of %d requests failed during reloads; first: %v", failed.Load(), sent.Load(), firstFailure.Load())
+	}
+	if sent.Load() < 20 {
+		t.Errorf("only %d requests were sent during the reloads", sent.Load())
+	}
+}

@@ -1,0 +1,264 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/llmstack/llmstack/server/bedrock"
+	"github.com/llmstack/llmstack/tiers"
+)
+
+// Level grades the health of a tier, a profile, or the whole app.
+type Level int
+
+const (
+	LevelOK    Level = iota // usable
+	LevelWarn               // usable, with a problem worth seeing
+	LevelError              // not usable
+)
+
+func (l Level) String() string {
+	switch l {
+	case LevelWarn:
+		return "warn"
+	case LevelError:
+		return "error"
+	}
+	return "ok"
+}
+
+// Status is a snapshot of everything the tray and /health show.
+type Status struct {
+	// BaseURL is where clients connect (http://127.0.0.1:10101/v1); empty
+	// while not serving, with ListenError saying why.
+	BaseURL     string
+	ListenError string
+	ConfigPath  string
+	// ConfigError is why the last edit of models.ini was not applied (the
+	// previous config is still served); empty once a good edit lands.
+	ConfigError  string
+	ConfigLoaded time.Time
+	UseNext      bool
+	LlamaSwap    UpstreamHealth
+	Tiers        []TierStatus
+	Profiles     []bedrock.ProfileHealth
+	Overall      Level
+}
+
+// TierStatus is one tier as it is served now.
+type TierStatus struct {
+	Name        string
+	Role        string
+	Description string
+	Backend     tiers.Backend
+	Model       string // the model on the active channel
+	NextModel   string // "" when the tier has no next target
+	Channel     tiers.Channel
+	Region      string
+	Profile     string
+	CtxSize     int
+	Level       Level
+	Reason      string // why Level is not ok
+	Stats       TierStats
+}
+
+// liveState is the server's view of what it depends on, kept up to date in
+// the background.
+type liveState struct {
+	mu          sync.Mutex
+	baseURL     string
+	listenErr   string
+	configErr   string
+	loaded      time.Time
+	llama       UpstreamHealth
+	llamaKnown  bool
+	profiles    map[string]bedrock.ProfileHealth
+	subscribers []func()
+}
+
+// OnChange registers f to be called (on a background goroutine) whenever
+// the status changes: config reloaded or rejected, channel switched,
+// profile or llama-swap health changed. Request statistics change too often
+// to notify; poll Status for them.
+func (s *Server) OnChange(f func()) {
+	s.live.mu.Lock()
+	defer s.live.mu.Unlock()
+	s.live.subscribers = append(s.live.subscribers, f)
+}
+
+func (s *Server) notify() {
+	s.live.mu.Lock()
+	subs := slices.Clone(s.live.subscribers)
+	s.live.mu.Unlock()
+	for _, f := range subs {
+		f()
+	}
+}
+
+func (s *Server) setHealth(update func(h *liveState)) {
+	s.live.mu.Lock()
+	update(&s.live)
+	s.live.mu.Unlock()
+	s.notify()
+}
+
+// Status returns a snapshot of the router's state.
+func (s *Server) Status() Status {
+	cfg, useNext := s.cfg.Load(), s.useNext.Load()
+	s.live.mu.Lock()
+	st := Status{
+		BaseURL:      s.live.baseURL,
+		ListenError:  s.live.listenErr,
+		ConfigPath:   cfg.Path,
+		ConfigError:  s.live.configErr,
+		ConfigLoaded: s.live.loaded,
+		UseNext:      useNext,
+		LlamaSwap:    s.live.llama,
+	}
+	llamaKnown := s.live.llamaKnown
+	profiles := s.live.profiles
+	for _, p := range cfg.Profiles() {
+		h, ok := profiles[p]
+		if !ok {
+			h = bedrock.ProfileHealth{Profile: p}
+		}
+		st.Profiles = append(st.Profiles, h)
+	}
+	s.live.mu.Unlock()
+	if st.LlamaSwap.URL == "" {
+		st.LlamaSwap.URL = cfg.LlamaSwapURL
+	}
+
+	for _, t := range cfg.Tiers {
+		ts := TierStatus{
+			Name: t.Name, Role: t.Role, Description: t.Description, Backend: t.Backend,
+			Model: t.Model(useNext), NextModel: t.NextModel(), Channel: t.Channel(useNext),
+			CtxSize: t.CtxSize, Stats: s.stats.get(t.Name),
+		}
+		if t.Bedrock != nil {
+			ts.Region, ts.Profile = t.Bedrock.Active(useNext).Region, t.Bedrock.Profile
+			ph := profiles[t.Bedrock.Profile]
+			ts.Level, ts.Reason = bedrockTierLevel(ph, ts.Stats)
+		} else {
+			ts.Level, ts.Reason = ggufTierLevel(st.LlamaSwap, llamaKnown, ts.Stats)
+		}
+		st.Tiers = append(st.Tiers, ts)
+	}
+	st.Overall = overall(st)
+	return st
+}
+
+// bedrockTierLevel grades a bedrock tier: its profile decides first, then
+// how its last request went.
+func bedrockTierLevel(p bedrock.ProfileHealth, stats TierStats) (Level, string) {
+	switch p.State {
+	case bedrock.ProfileError:
+		return LevelError, p.Problem
+	case bedrock.ProfileExpiring:
+		return LevelWarn, p.Problem
+	}
+	return lastRequestLevel(stats)
+}
+
+func ggufTierLevel(llama UpstreamHealth, known bool, stats TierStats) (Level, string) {
+	if known && !llama.Reachable {
+		return LevelError, fmt.Sprintf("llama-swap is not reachable at %s", llama.URL)
+	}
+	return lastRequestLevel(stats)
+}
+
+func lastRequestLevel(stats TierStats) (Level, string) {
+	if stats.LastStatus >= 400 && stats.LastError != "" {
+		return LevelWarn, "last request failed: " + stats.LastError
+	}
+	return LevelOK, ""
+}
+
+func overall(st Status) Level {
+	if st.BaseURL == "" && st.ListenError != "" {
+		return LevelError
+	}
+	level := LevelOK
+	if st.ConfigError != "" {
+		level = LevelWarn
+	}
+	for _, t := range st.Tiers {
+		level = max(level, t.Level)
+	}
+	return level
+}
+
+// ProfileCheckInterval is how often profiles are re-checked in the
+// background; LlamaSwapCheckInterval likewise for llama-swap.
+const (
+	ProfileCheckInterval   = 5 * time.Minute
+	LlamaSwapCheckInterval = 30 * time.Second
+)
+
+// monitor keeps profile and llama-swap health current until ctx ends.
+func (s *Server) monitor(ctx context.Context) {
+	s.RecheckProfiles(ctx, false)
+	s.checkLlamaSwap(ctx)
+	profiles := time.NewTicker(ProfileCheckInterval)
+	llama := time.NewTicker(LlamaSwapCheckInterval)
+	defer profiles.Stop()
+	defer llama.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-profiles.C:
+			s.RecheckProfiles(ctx, false)
+		case <-llama.C:
+			s.checkLlamaSwap(ctx)
+		}
+	}
+}
+
+// RecheckProfiles checks every AWS profile the tiers use, concurrently, and
+// returns when all are done. With verify each is also confirmed with STS.
+func (s *Server) RecheckProfiles(ctx context.Context, verify bool) {
+	profiles := s.cfg.Load().Profiles()
+	results := make([]bedrock.ProfileHealth, len(profiles))
+	var wg sync.WaitGroup
+	for i, p := range profiles {
+		wg.Go(func() { results[i] = bedrock.CheckProfile(ctx, p, verify) })
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return
+	}
+	for _, h := range results {
+		if h.State == bedrock.ProfileError {
+			s.log.Warn("AWS profile unusable", "profile", h.Name(), "problem", h.Problem)
+		}
+	}
+	s.setHealth(func(hs *liveState) {
+		hs.profiles = map[string]bedrock.ProfileHealth{}
+		for _, h := range results {
+			hs.profiles[h.Profile] = h
+		}
+	})
+}
+
+func (s *Server) checkLlamaSwap(ctx context.Context) {
+	cfg := s.cfg.Load()
+	u := UpstreamHealth{URL: cfg.LlamaSwapURL}
+	if err := s.pingLlamaSwap(ctx, cfg); err != nil {
+		u.Error = err.Error()
+	} else {
+		u.Reachable = true
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	s.live.mu.Lock()
+	changed := !s.live.llamaKnown || s.live.llama != u
+	s.live.mu.Unlock()
+	if changed {
+		s.setHealth(func(h *liveState) { h.llama, h.llamaKnown = u, true })
+	}
+}
