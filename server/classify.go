@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/llmstack/llmstack/server/openai"
 	"github.com/llmstack/llmstack/tiers"
@@ -39,12 +40,12 @@ var (
 func Classify(req *openai.ChatRequest, r tiers.Routing) Route {
 	last, userTurns, chars := "", 0, 0
 	if req.Messages == nil {
-		last, userTurns, chars = req.Prompt.Text, 1, len(req.Prompt.Text)
+		last, userTurns, chars = req.Prompt.Text, 1, utf8.RuneCountInString(req.Prompt.Text)
 	}
 	for i, m := range req.Messages {
 		chars += m.Content.Len()
 		for _, tc := range m.ToolCalls {
-			chars += len(tc.Function.Arguments)
+			chars += utf8.RuneCount(tc.Function.Arguments)
 		}
 		switch m.Role {
 		case "user":

@@ -19,6 +19,8 @@ func (s *Server) Run(ctx context.Context, addr string, ready func(baseURL string
 	if addr == "" {
 		addr = s.cfg.Load().Addr()
 	}
+	// Health is worth knowing even when the port is taken.
+	go s.monitor(ctx)
 	ln, err := Listen(addr)
 	if err != nil {
 		s.setHealth(func(h *liveState) { h.baseURL, h.listenErr = "", err.Error() })
@@ -31,7 +33,6 @@ func (s *Server) Run(ctx context.Context, addr string, ready func(baseURL string
 			s.log.Warn("models.ini will not reload on its own", "error", err)
 		}
 	}
-	go s.monitor(ctx)
 	if ready != nil {
 		ready(url)
 	}

@@ -50,19 +50,20 @@ type Status struct {
 
 // TierStatus is one tier as it is served now.
 type TierStatus struct {
-	Name        string
-	Role        string
-	Description string
-	Backend     tiers.Backend
-	Model       string // the model on the active channel
-	NextModel   string // "" when the tier has no next target
-	Channel     tiers.Channel
-	Region      string
-	Profile     string
-	CtxSize     int
-	Level       Level
-	Reason      string // why Level is not ok
-	Stats       TierStats
+	Name         string
+	Role         string
+	Description  string
+	Backend      tiers.Backend
+	Model        string // the model on the active channel
+	CurrentModel string // the model of the current channel
+	NextModel    string // "" when the tier has no next target
+	Channel      tiers.Channel
+	Region       string
+	Profile      string
+	CtxSize      int
+	Level        Level
+	Reason       string // why Level is not ok
+	Stats        TierStats
 }
 
 // liveState is the server's view of what it depends on, kept up to date in
@@ -135,7 +136,7 @@ func (s *Server) Status() Status {
 	for _, t := range cfg.Tiers {
 		ts := TierStatus{
 			Name: t.Name, Role: t.Role, Description: t.Description, Backend: t.Backend,
-			Model: t.Model(useNext), NextModel: t.NextModel(), Channel: t.Channel(useNext),
+			Model: t.Model(useNext), CurrentModel: t.Model(false), NextModel: t.NextModel(), Channel: t.Channel(useNext),
 			CtxSize: t.CtxSize, Stats: s.stats.get(t.Name),
 		}
 		if t.Bedrock != nil {

@@ -88,7 +88,7 @@ type Tool struct {
 // ToolSpec names a tool and its input schema.
 type ToolSpec struct {
 	Name        string      `json:"name"`
-	Description string      `json:"description"`
+	Description string      `json:"description,omitempty"` // Bedrock refuses ""
 	InputSchema InputSchema `json:"inputSchema"`
 }
 

@@ -97,11 +97,14 @@ func (tc *ToolConfig) sdk() *types.ToolConfiguration {
 	}
 	out := &types.ToolConfiguration{Tools: make([]types.Tool, len(tc.Tools))}
 	for i, t := range tc.Tools {
-		out.Tools[i] = &types.ToolMemberToolSpec{Value: types.ToolSpecification{
+		spec := types.ToolSpecification{
 			Name:        aws.String(t.ToolSpec.Name),
-			Description: aws.String(t.ToolSpec.Description),
 			InputSchema: &types.ToolInputSchemaMemberJson{Value: document.NewLazyDocument(smithyValue(t.ToolSpec.InputSchema.JSON))},
-		}}
+		}
+		if t.ToolSpec.Description != "" {
+			spec.Description = aws.String(t.ToolSpec.Description)
+		}
+		out.Tools[i] = &types.ToolMemberToolSpec{Value: spec}
 	}
 	if c := tc.ToolChoice; c != nil {
 		switch {

@@ -36,6 +36,10 @@ func BuildRequest(req *openai.ChatRequest, tier *tiers.Tier, target tiers.Target
 	if err != nil {
 		return nil, err
 	}
+	if len(converted) == 0 {
+		return nil, openai.InvalidRequest("nothing to send: the request has no user or assistant message with content (Bedrock needs at least one)", "empty_conversation")
+	}
+	unmatchedResultsToText(converted)
 	out := &ConverseRequest{
 		ModelID:         target.ModelID,
 		Messages:        converted,
@@ -182,6 +186,37 @@ func ConvertMessages(msgs []openai.Message) ([]Message, *openai.Error) {
 	return out, nil
 }
 
+// unmatchedResultsToText turns tool results that answer no tool call of
+// the turn before (history trimmed by the client, say) into text: Bedrock
+// rejects such results, and as text the model still sees them.
+func unmatchedResultsToText(msgs []Message) {
+	for i, m := range msgs {
+		if m.Role != "user" {
+			continue
+		}
+		for j, b := range m.Content {
+			if b.ToolResult == nil || (i > 0 && hasToolUse(msgs[i-1].Content, b.ToolResult.ToolUseID)) {
+				continue
+			}
+			var text strings.Builder
+			fmt.Fprintf(&text, "Result of tool call %s:", b.ToolResult.ToolUseID)
+			for _, c := range b.ToolResult.Content {
+				text.WriteString("\n" + c.Text)
+			}
+			m.Content[j] = ContentBlock{Text: text.String()}
+		}
+	}
+}
+
+func hasToolUse(blocks []ContentBlock, id string) bool {
+	for _, b := range blocks {
+		if b.ToolUse != nil && b.ToolUse.ToolUseID == id {
+			return true
+		}
+	}
+	return false
+}
+
 func hasResult(blocks []ContentBlock, id string) bool {
 	for _, b := range blocks {
 		if b.ToolResult != nil && b.ToolResult.ToolUseID == id {
@@ -229,7 +264,11 @@ func decodeJSON(raw []byte) (any, bool) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
-	if err := dec.Decode(&v); err != nil || dec.More() {
+	if err := dec.Decode(&v); err != nil {
+		return nil, false
+	}
+	// Anything but space after the value (even "}") makes it invalid.
+	if len(bytes.TrimSpace(raw[dec.InputOffset():])) != 0 {
 		return nil, false
 	}
 	return v, true

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // ChatRequest is the body of POST /v1/chat/completions and, with Prompt
@@ -140,12 +141,13 @@ func (c Content) Text() string {
 	return strings.Join(texts, "\n")
 }
 
-// Len is the number of characters of text the content holds.
+// Len is the number of characters (code points) of text the content
+// holds.
 func (c Content) Len() int {
 	n := 0
 	for _, p := range c.Parts {
 		if p.Text != nil {
-			n += len(*p.Text)
+			n += utf8.RuneCountInString(*p.Text)
 		}
 	}
 	return n
@@ -251,6 +253,9 @@ func DecodeRequest(body []byte, ep Endpoint) (*ChatRequest, *Error) {
 			}
 		}
 	case Completions:
+		// The prompt is the conversation; a stray messages field must not
+		// compete with it.
+		req.Messages = nil
 		if !req.Prompt.IsSet {
 			return nil, InvalidRequest(`"prompt" is required: a string`, "missing_prompt")
 		}
