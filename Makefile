@@ -2,10 +2,14 @@
 # install what a fresh Debian/Ubuntu machine is missing first.
 
 GO      ?= go
-VERSION := $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml 2>/dev/null)
-LDFLAGS := -X main.version=$(or $(VERSION),dev)
+LDFLAGS :=
+ifeq ($(shell $(GO) env GOOS),windows)
+# A tray app: no console window.
+LDFLAGS += -H=windowsgui
+EXE := .exe
+endif
 
-.PHONY: run serve build test deps clean
+.PHONY: run serve build test deps clean package
 
 run: build ## build and start llmstack (ARGS="--config path" to pass flags)
 	./bin/llmstack $(ARGS)
@@ -14,7 +18,7 @@ serve: build ## build and start the headless router
 	./bin/llmstack serve $(ARGS)
 
 build: deps
-	$(GO) build -ldflags "$(LDFLAGS)" -o bin/llmstack .
+	$(GO) build $(if $(LDFLAGS),-ldflags "$(LDFLAGS)") -o bin/llmstack$(EXE) .
 
 test: deps
 	$(GO) vet ./...
@@ -23,5 +27,33 @@ test: deps
 deps:
 	@./scripts/install-deps.sh
 
+package: deps ## the platform bundle (tar.xz, .app or .exe) in dist/
+	./scripts/package.sh
+
 clean:
 	rm -rf bin dist
+
+# Benchmarks
+# `make bench` measures the router against a bare ReverseProxy floor (and
+# Portkey when it is installed) and rewrites BENCHMARKS.md; `make
+# bench-peers` installs Portkey first and requires it; `make bench-quick`
+# is the under-a-minute everyday run. None of them is part of `make test`.
+.PHONY: bench bench-quick bench-peers bench-bin
+
+BENCH_FLAGS ?=
+
+bench-bin: build
+	$(GO) build -o bin/fakebedrock ./cmd/fakebedrock
+	$(GO) build -o bin/llmstack-bench ./cmd/llmstack-bench
+
+bench: bench-bin
+	./bin/llmstack-bench $(BENCH_FLAGS)
+
+bench-quick: bench-bin
+	./bin/llmstack-bench -quick $(BENCH_FLAGS)
+
+bench-peers: bench-bin
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+		echo "bench-peers: Node.js and npm are needed to run the Portkey gateway; install them (e.g. apt-get install nodejs npm) or run make bench without the peer" >&2; exit 1; }
+	cd bench/peers && npm ci --no-audit --no-fund --ignore-scripts
+	./bin/llmstack-bench -peer on $(BENCH_FLAGS)

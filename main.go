@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,20 +12,32 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"regexp"
 	"runtime"
 	"syscall"
 
+	"github.com/llmstack/llmstack/app"
 	"github.com/llmstack/llmstack/server"
 	"github.com/llmstack/llmstack/tiers"
 )
 
-// version is set at build time (-ldflags "-X main.version=...").
-var version = "0.1.0-dev"
+// version is FyneApp.toml's, the one place it is written.
+var version = appVersion(fyneAppTOML)
+
+//go:embed FyneApp.toml
+var fyneAppTOML string
+
+func appVersion(toml string) string {
+	if m := regexp.MustCompile(`(?m)^\s*Version\s*=\s*"([^"]+)"`).FindStringSubmatch(toml); m != nil {
+		return m[1]
+	}
+	return "dev"
+}
 
 const usage = `llmstack: AWS Bedrock and local llama-swap models behind one OpenAI-compatible endpoint.
 
 Usage:
-  llmstack [--config PATH] [--next]                    run the router (headless until the tray lands)
+  llmstack [--config PATH] [--next] [--addr HOST:PORT]  tray app with the router in-process
   llmstack serve [--config PATH] [--addr HOST:PORT] [--next] [--log-level LEVEL]
                                                        run the router without a tray
   llmstack check [--config PATH] [--next]              validate models.ini and print the tiers
@@ -45,7 +58,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
-	case "", "serve":
+	case "":
+		return tray(args, stdout, stderr)
+	case "serve":
 		return serve(cmd, args, stdout, stderr)
 	case "check":
 		return check(args, stdout, stderr)
@@ -120,20 +135,60 @@ func check(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func serve(cmd string, args []string, stdout, stderr io.Writer) int {
-	var cf commonFlags
-	fs := newFlagSet(cmd, stderr, &cf)
-	addr := fs.String("addr", "", "listen address HOST:PORT on loopback (default router_host:router_port of models.ini)")
+// runFlags are the flags of the commands that run the router.
+type runFlags struct {
+	commonFlags
+	addr  string
+	level slog.Level
+}
+
+func parseRunFlags(name string, args []string, stderr io.Writer) (*runFlags, bool) {
+	var rf runFlags
+	fs := newFlagSet(name, stderr, &rf.commonFlags)
+	fs.StringVar(&rf.addr, "addr", "", "listen address HOST:PORT on loopback (default router_host:router_port of models.ini)")
 	logLevel := fs.String("log-level", "info", "log detail: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return nil, false
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "llmstack: unexpected argument %q\n\n%s", fs.Arg(0), usage)
+		return nil, false
+	}
+	if err := rf.level.UnmarshalText([]byte(*logLevel)); err != nil {
 		fmt.Fprintf(stderr, "llmstack: --log-level %q: want debug, info, warn or error\n", *logLevel)
+		return nil, false
+	}
+	return &rf, true
+}
+
+func tray(args []string, stdout, stderr io.Writer) int {
+	rf, ok := parseRunFlags("", args, stderr)
+	if !ok {
 		return 2
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	cfg, ok := loadConfig(rf.config, stderr)
+	if !ok {
+		return 1
+	}
+	opts := app.Options{Config: cfg, Addr: rf.addr, Version: version, Log: stderr, LogLevel: rf.level}
+	if rf.next || tiers.UseNextFromEnv() {
+		on := true
+		opts.UseNext = &on
+	}
+	if err := app.Run(opts); err != nil {
+		fmt.Fprintf(stderr, "llmstack: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(cmd string, args []string, stdout, stderr io.Writer) int {
+	rf, ok := parseRunFlags(cmd, args, stderr)
+	if !ok {
+		return 2
+	}
+	cf, addr := rf.commonFlags, &rf.addr
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: rf.level}))
 
 	cfg, ok := loadConfig(cf.config, stderr)
 	if !ok {

@@ -1,5 +1,5 @@
 // Package assets holds the files embedded in the llmstack binary: the default
-// models.ini written on first run and the tray icons.
+// models.ini written on first run and the icons.
 package assets
 
 import _ "embed"
@@ -9,3 +9,19 @@ import _ "embed"
 //
 //go:embed models.ini
 var DefaultModelsINI []byte
+
+// Icon is the application icon (512×512 PNG).
+//
+//go:embed icon.png
+var Icon []byte
+
+// Tray icons (64×64 PNG) for overall health: every tier usable, a problem
+// worth seeing, or a tier (or the router) not usable.
+var (
+	//go:embed icons/tray-ok.png
+	TrayOK []byte
+	//go:embed icons/tray-warn.png
+	TrayWarn []byte
+	//go:embed icons/tray-error.png
+	TrayError []byte
+)

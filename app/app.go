@@ -1,0 +1,251 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/driver/desktop"
+
+	"github.com/llmstack/llmstack/assets"
+	"github.com/llmstack/llmstack/server"
+	"github.com/llmstack/llmstack/tiers"
+)
+
+// ID is the application id (FyneApp.toml's), which also names where Fyne
+// keeps the preferences.
+const ID = "dev.llmstack.tray"
+
+// prefUseNext remembers the channel choice across restarts.
+const prefUseNext = "useNextChannel"
+
+// refreshEvery is how often the tray picks up request statistics, which
+// change too often to be pushed.
+const refreshEvery = 2 * time.Second
+
+// Options configure the tray app.
+type Options struct {
+	Config *tiers.Config
+	// Addr overrides the config's router address.
+	Addr string
+	// UseNext, when set (by --next or LLMSTACK_USE_NEXT), overrides the
+	// remembered channel for this run.
+	UseNext *bool
+	Version string
+	// Log receives the log, as well as the status window.
+	Log      io.Writer
+	LogLevel slog.Level
+}
+
+// Run starts the router and shows the tray until the user quits or a
+// signal arrives; requests in flight then finish before it returns. Without
+// a display it says so and serves headless.
+func Run(opts Options) error {
+	logs := newLogLines(300)
+	logger := slog.New(slog.NewTextHandler(io.MultiWriter(opts.Log, logs), &slog.HandlerOptions{Level: opts.LogLevel}))
+
+	if reason := NoDisplay(); reason != "" {
+		logger.Warn("no tray: " + reason + "; serving headless (llmstack serve does this on purpose)")
+		useNext := opts.UseNext != nil && *opts.UseNext
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return server.Run(ctx, opts.Config, opts.Addr, server.Options{UseNext: useNext, Logger: logger, Version: opts.Version},
+			func(url string) { logger.Info("serving", "url", url) })
+	}
+
+	a := fyneapp.NewWithID(ID)
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	useNext := a.Preferences().Bool(prefUseNext)
+	if opts.UseNext != nil {
+		useNext = *opts.UseNext
+	}
+	srv := server.New(opts.Config, server.Options{UseNext: useNext, Logger: logger, Version: opts.Version})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	t := &tray{app: a, srv: srv, logs: logs, log: logger, ctx: ctx, cancel: cancel, served: make(chan struct{})}
+	go func() {
+		err := srv.Run(ctx, opts.Addr, func(url string) { logger.Info("serving", "url", url) })
+		if err != nil {
+			logger.Error("router stopped", "error", err)
+		}
+		close(t.served)
+	}()
+
+	desk, isDesktop := a.(desktop.App)
+	if noHost := NoTrayHost(); !isDesktop || noHost != "" {
+		if noHost == "" {
+			noHost = "this platform has no system tray"
+		}
+		logger.Warn("no tray: " + noHost + "; showing the status window instead (closing it quits)")
+		t.showWindow()
+		t.window.SetCloseIntercept(t.quit)
+	} else {
+		t.desk = desk
+		t.refresh()
+	}
+	srv.OnChange(func() { fyne.Do(t.refresh) })
+	go func() {
+		tick := time.NewTicker(refreshEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				fyne.Do(t.refresh)
+			}
+		}
+	}()
+
+	a.Run() // until Quit or SIGINT/SIGTERM (Fyne handles those)
+	t.stop()
+	<-t.served
+	return nil
+}
+
+// tray is the running UI: the tray menu and icon, and the status window.
+type tray struct {
+	app    fyne.App
+	srv    *server.Server
+	desk   desktop.App // nil when there is no tray
+	logs   *logLines
+	log    *slog.Logger
+	ctx    context.Context
+	cancel context.CancelFunc
+	served chan struct{} // closed when the router has shut down
+
+	// Touched on the UI goroutine only.
+	window   fyne.Window
+	view     *statusView
+	lastMenu string
+	lastIcon server.Level
+	iconSet  bool
+	stopping bool
+	stopOnce sync.Once
+}
+
+func (t *tray) actions() Actions {
+	return Actions{
+		CopyBaseURL: func() {
+			t.app.Clipboard().SetContent(t.srv.Status().BaseURL)
+		},
+		SetUseNext: func(on bool) {
+			t.srv.SetUseNext(on)
+			t.app.Preferences().SetBool(prefUseNext, on)
+			t.refresh()
+		},
+		OpenConfig: func() {
+			u := &url.URL{Scheme: "file", Path: t.srv.Config().Path}
+			if err := t.app.OpenURL(u); err != nil {
+				t.log.Error("opening models.ini", "error", err)
+			}
+		},
+		ReloadConfig: func() {
+			go func() {
+				if err := t.srv.Reload(); err == nil {
+					t.log.Info("models.ini reloaded on request")
+				}
+			}()
+		},
+		RecheckProfiles: func() { go t.srv.RecheckProfiles(t.ctx, false) },
+		ShowStatus:      t.showWindow,
+		Quit:            t.quit,
+	}
+}
+
+// refresh re-renders the menu, icon and window from a fresh snapshot. It
+// runs on the UI goroutine and only touches the tray when something shows
+// differently, so an open menu is not rebuilt needlessly.
+func (t *tray) refresh() {
+	st := t.srv.Status()
+	if t.desk != nil {
+		m := Menu(st, t.stopping, time.Now(), t.actions())
+		if fp := fingerprint(m); fp != t.lastMenu {
+			t.desk.SetSystemTrayMenu(m)
+			t.lastMenu = fp
+		}
+		level := st.Overall
+		if !t.iconSet || level != t.lastIcon {
+			t.desk.SetSystemTrayIcon(trayIcon(level))
+			t.lastIcon, t.iconSet = level, true
+		}
+	}
+	if t.view != nil && t.window != nil {
+		t.view.update(st, t.logs.Lines(), t.stopping, time.Now())
+	}
+}
+
+func (t *tray) showWindow() {
+	if t.window == nil {
+		t.window = t.app.NewWindow("llmstack")
+		t.view = newStatusView(windowActions{
+			Recheck: func() { go t.srv.RecheckProfiles(t.ctx, false) },
+			Verify:  func() { go t.srv.RecheckProfiles(t.ctx, true) },
+			Reload:  t.actions().ReloadConfig,
+			Open:    t.actions().OpenConfig,
+			Copy:    t.actions().CopyBaseURL,
+		})
+		t.window.SetContent(t.view.content)
+		t.window.Resize(fyne.NewSize(1100, 700))
+		t.window.SetCloseIntercept(t.window.Hide)
+	}
+	t.view.update(t.srv.Status(), t.logs.Lines(), t.stopping, time.Now())
+	t.window.Show()
+	t.window.RequestFocus()
+}
+
+// quit stops the router gracefully (requests in flight finish or end with
+// an error chunk), then the app.
+func (t *tray) quit() {
+	t.stop()
+	t.refresh()
+	go func() {
+		<-t.served
+		fyne.Do(t.app.Quit)
+	}()
+}
+
+func (t *tray) stop() {
+	t.stopOnce.Do(func() {
+		t.stopping = true
+		t.log.Info("quitting: letting requests in flight finish")
+		t.cancel()
+	})
+}
+
+func trayIcon(l server.Level) fyne.Resource {
+	switch l {
+	case server.LevelWarn:
+		return fyne.NewStaticResource("tray-warn.png", assets.TrayWarn)
+	case server.LevelError:
+		return fyne.NewStaticResource("tray-error.png", assets.TrayError)
+	}
+	return fyne.NewStaticResource("tray-ok.png", assets.TrayOK)
+}
+
+// fingerprint renders what a menu shows, to tell whether it changed.
+func fingerprint(m *fyne.Menu) string {
+	var b strings.Builder
+	var walk func(items []*fyne.MenuItem, depth int)
+	walk = func(items []*fyne.MenuItem, depth int) {
+		for _, it := range items {
+			fmt.Fprintf(&b, "%d|%s|%v|%v|%v\n", depth, it.Label, it.Checked, it.Disabled, it.IsSeparator)
+			if it.ChildMenu != nil {
+				walk(it.ChildMenu.Items, depth+1)
+			}
+		}
+	}
+	walk(m.Items, 0)
+	return b.String()
+}

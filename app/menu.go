@@ -1,0 +1,380 @@
+// Package app is llmstack's desktop face: a Fyne system-tray app over the
+// in-process router. It renders server.Status snapshots and sends commands
+// to the server; it owns no state of its own beyond the window and the
+// remembered channel choice.
+package app
+
+import (
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/llmstack/llmstack/server"
+	"github.com/llmstack/llmstack/server/bedrock"
+	"github.com/llmstack/llmstack/tiers"
+)
+
+// Actions are what the tray's items do. A nil action leaves its item out.
+type Actions struct {
+	CopyBaseURL     func()
+	SetUseNext      func(on bool)
+	OpenConfig      func()
+	ReloadConfig    func()
+	RecheckProfiles func()
+	ShowStatus      func()
+	Quit            func()
+}
+
+// Marks for health levels in menu labels.
+func mark(l server.Level) string {
+	switch l {
+	case server.LevelWarn:
+		return "⚠"
+	case server.LevelError:
+		return "✗"
+	}
+	return "✓"
+}
+
+// Labels of the items tests and users look for.
+const (
+	LabelCopyURL  = "Copy base URL"
+	LabelUseNext  = "Use next channel"
+	LabelOpen     = "Open models.ini"
+	LabelReload   = "Reload models.ini"
+	LabelRecheck  = "Recheck AWS profiles"
+	LabelStatus   = "Show status window"
+	LabelQuit     = "Quit"
+	LabelProfiles = "AWS profiles"
+)
+
+// maxLabel keeps one menu line readable; details go in submenus and the
+// status window.
+const maxLabel = 90
+
+// Menu builds the tray menu for a status snapshot at time now (for
+// "expires in"). It is a pure function of its arguments, so it is tested
+// without a display.
+func Menu(st server.Status, stopping bool, now time.Time, act Actions) *fyne.Menu {
+	var items []*fyne.MenuItem
+	add := func(it *fyne.MenuItem) { items = append(items, it) }
+	info := func(label string) *fyne.MenuItem {
+		it := fyne.NewMenuItem(clip(label), nil)
+		it.Disabled = true
+		return it
+	}
+	action := func(label string, f func()) {
+		if f != nil {
+			add(fyne.NewMenuItem(label, f))
+		}
+	}
+
+	add(info(Header(st, stopping)))
+	if st.ConfigError != "" {
+		add(info("⚠ models.ini not applied: " + firstLine(st.ConfigError)))
+	}
+	if st.BaseURL != "" {
+		action(LabelCopyURL, act.CopyBaseURL)
+	}
+	add(fyne.NewMenuItemSeparator())
+
+	if len(st.Tiers) == 0 {
+		add(info("No tiers: add one to models.ini"))
+	}
+	regions := profileRegions(st.Profiles)
+	for _, t := range st.Tiers {
+		it := fyne.NewMenuItem(clip(TierLine(t, regions)), nil)
+		it.ChildMenu = fyne.NewMenu("", infoItems(TierDetails(t, regions))...)
+		add(it)
+	}
+
+	if len(st.Profiles) > 0 {
+		add(fyne.NewMenuItemSeparator())
+		add(info(LabelProfiles))
+		for _, p := range st.Profiles {
+			it := fyne.NewMenuItem(clip(ProfileLine(p, now)), nil)
+			it.ChildMenu = fyne.NewMenu("", infoItems(ProfileDetails(p, now))...)
+			add(it)
+		}
+		action(LabelRecheck, act.RecheckProfiles)
+	}
+
+	add(fyne.NewMenuItemSeparator())
+	if act.SetUseNext != nil {
+		next := fyne.NewMenuItem(LabelUseNext, func() { act.SetUseNext(!st.UseNext) })
+		next.Checked = st.UseNext
+		add(next)
+	}
+	action(LabelOpen, act.OpenConfig)
+	action(LabelReload, act.ReloadConfig)
+	action(LabelStatus, act.ShowStatus)
+	if act.Quit != nil {
+		add(fyne.NewMenuItemSeparator())
+		quit := fyne.NewMenuItem(LabelQuit, act.Quit)
+		quit.IsQuit = true
+		add(quit)
+	}
+	for _, it := range items {
+		escapeLabels(it)
+	}
+	return fyne.NewMenu("llmstack", items...)
+}
+
+func infoItems(lines []string) []*fyne.MenuItem {
+	out := make([]*fyne.MenuItem, len(lines))
+	for i, l := range lines {
+		out[i] = fyne.NewMenuItem(clip(l), nil)
+		out[i].Disabled = true
+	}
+	return out
+}
+
+// escapeLabels applies the desktop's label rules to an item and its
+// submenu.
+func escapeLabels(it *fyne.MenuItem) {
+	it.Label = trayLabel(it.Label)
+	if it.ChildMenu != nil {
+		for _, c := range it.ChildMenu.Items {
+			escapeLabels(c)
+		}
+	}
+}
+
+// Header is the first line of the menu: where the router listens, or why
+// it does not.
+func Header(st server.Status, stopping bool) string {
+	switch {
+	case stopping:
+		return "llmstack — stopping, letting requests finish…"
+	case st.BaseURL != "":
+		return "llmstack — " + st.BaseURL
+	case st.ListenError != "":
+		return "llmstack — not serving: " + st.ListenError
+	}
+	return "llmstack — starting…"
+}
+
+// TierLine is a tier's line in the menu: mark, name, live model, backend,
+// region.
+func TierLine(t server.TierStatus, regions map[string]string) string {
+	parts := []string{displayModel(t), string(t.Backend)}
+	if t.Backend == tiers.BackendBedrock {
+		parts = append(parts, tierRegion(t, regions))
+	}
+	if t.Channel == tiers.ChannelNext {
+		parts = append(parts, "next")
+	}
+	return fmt.Sprintf("%s %s — %s", mark(t.Level), t.Name, strings.Join(parts, " · "))
+}
+
+// TierDetails are the lines of a tier's submenu.
+func TierDetails(t server.TierStatus, regions map[string]string) []string {
+	lines := []string{
+		"Role: " + orDash(t.Role),
+		"Backend: " + string(t.Backend),
+	}
+	switch {
+	case t.NextModel == "":
+		lines = append(lines, "Model: "+t.Model, "Next model: none")
+	case t.Channel == tiers.ChannelNext:
+		lines = append(lines, "Model: "+t.CurrentModel, "Next model (live): "+t.NextModel)
+	default:
+		lines = append(lines, "Model (live): "+t.CurrentModel, "Next model: "+t.NextModel)
+	}
+	lines = append(lines, "Channel: "+string(t.Channel))
+	if t.Backend == tiers.BackendBedrock {
+		region := tierRegion(t, regions)
+		if t.Region == "" && regions[t.Profile] != "" {
+			region += " (the profile's)"
+		}
+		lines = append(lines, "Region: "+region, "Profile: "+profileName(t.Profile))
+	}
+	if t.CtxSize > 0 {
+		lines = append(lines, fmt.Sprintf("Context: %s tokens", thousands(t.CtxSize)))
+	}
+	req := fmt.Sprintf("Requests served: %d", t.Stats.Requests)
+	if t.Stats.Errors > 0 {
+		req += fmt.Sprintf(" (%d failed)", t.Stats.Errors)
+	}
+	lines = append(lines, req)
+	if t.Stats.Requests > 0 {
+		lines = append(lines, "Last latency: "+FormatLatency(t.Stats.LastLatency))
+	}
+	if t.Stats.LastError != "" {
+		lines = append(lines, wrap("Last error: "+t.Stats.LastError, maxLabel)...)
+	}
+	if t.Level != server.LevelOK {
+		lines = append(lines, wrap(mark(t.Level)+" "+t.Reason, maxLabel)...)
+	}
+	return lines
+}
+
+// ProfileLine is a profile's line in the menu.
+func ProfileLine(p bedrock.ProfileHealth, now time.Time) string {
+	switch p.State {
+	case bedrock.ProfileUnknown:
+		return "… " + p.Name() + " — checking"
+	case bedrock.ProfileError, bedrock.ProfileExpiring:
+		return fmt.Sprintf("%s %s — %s", profileMark(p.State), p.Name(), p.Problem)
+	}
+	parts := []string{p.KeyID}
+	if p.Region != "" {
+		parts = append(parts, p.Region)
+	}
+	if !p.Expires.IsZero() {
+		parts = append(parts, "expires in "+until(p.Expires, now))
+	}
+	return fmt.Sprintf("✓ %s — %s", p.Name(), strings.Join(parts, " · "))
+}
+
+// ProfileDetails are the lines of a profile's submenu.
+func ProfileDetails(p bedrock.ProfileHealth, now time.Time) []string {
+	lines := []string{"Profile: " + p.Name()}
+	if p.State == bedrock.ProfileUnknown {
+		return append(lines, "Not checked yet")
+	}
+	lines = append(lines, "State: "+string(p.State))
+	if p.KeyID != "" {
+		lines = append(lines, "Access key: "+p.KeyID)
+	}
+	if p.Source != "" {
+		lines = append(lines, "Source: "+p.Source)
+	}
+	lines = append(lines, "Region: "+orDash(p.Region))
+	if !p.Expires.IsZero() {
+		lines = append(lines, fmt.Sprintf("Expires: %s (in %s)", p.Expires.Local().Format("15:04 Jan 2"), until(p.Expires, now)))
+	}
+	if p.Account != "" {
+		lines = append(lines, "Account: "+p.Account, "Identity: "+p.ARN)
+	}
+	if p.Problem != "" {
+		lines = append(lines, wrap(p.Problem, maxLabel)...)
+	}
+	return append(lines, "Checked: "+p.Checked.Local().Format("15:04:05"))
+}
+
+func profileMark(s bedrock.ProfileState) string {
+	switch s {
+	case bedrock.ProfileError:
+		return "✗"
+	case bedrock.ProfileExpiring:
+		return "⚠"
+	case bedrock.ProfileUnknown:
+		return "…"
+	}
+	return "✓"
+}
+
+// profileRegions maps profiles to the region their config sets, for tiers
+// that leave the region to the profile.
+func profileRegions(ps []bedrock.ProfileHealth) map[string]string {
+	out := map[string]string{}
+	for _, p := range ps {
+		out[p.Profile] = p.Region
+	}
+	return out
+}
+
+func tierRegion(t server.TierStatus, regions map[string]string) string {
+	if t.Region != "" {
+		return t.Region
+	}
+	if r := regions[t.Profile]; r != "" {
+		return r
+	}
+	return "default region"
+}
+
+// displayModel shortens a gguf "repo/file" to the file; Bedrock ids stay
+// whole.
+func displayModel(t server.TierStatus) string {
+	if t.Backend == tiers.BackendGGUF {
+		return path.Base(t.Model)
+	}
+	return t.Model
+}
+
+func profileName(p string) string {
+	if p == "" {
+		return "default chain"
+	}
+	return p
+}
+
+// FormatLatency renders a duration for people: 850 ms, 1.24 s, 2m05s.
+func FormatLatency(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%d µs", d.Microseconds())
+	case d < time.Second:
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%.2f s", d.Seconds())
+	}
+	return d.Round(time.Second).String()
+}
+
+func until(t, now time.Time) string {
+	d := t.Sub(now)
+	if d <= 0 {
+		return "0m"
+	}
+	if d < time.Hour {
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
+
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// clip shortens a label to maxLabel characters.
+func clip(s string) string {
+	s = firstLine(s)
+	if r := []rune(s); len(r) > maxLabel {
+		return string(r[:maxLabel-1]) + "…"
+	}
+	return s
+}
+
+// wrap breaks text into lines of at most width characters at spaces.
+func wrap(text string, width int) []string {
+	var lines []string
+	for _, para := range strings.Split(text, "\n") {
+		line := ""
+		for _, w := range strings.Fields(para) {
+			if line != "" && len([]rune(line))+1+len([]rune(w)) > width {
+				lines = append(lines, line)
+				line = ""
+			}
+			if line != "" {
+				line += " "
+			}
+			line += w
+		}
+		if line != "" {
+			lines = append(lines, line)
+		}
+	}
+	return lines
+}

@@ -1,0 +1,198 @@
+package app
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/llmstack/llmstack/internal/golden"
+	"github.com/llmstack/llmstack/server"
+	"github.com/llmstack/llmstack/server/bedrock"
+	"github.com/llmstack/llmstack/tiers"
+)
+
+func TestMain(m *testing.M) {
+	time.Local = time.UTC // golden files show local times
+	os.Exit(m.Run())
+}
+
+var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+// healthy is a status with every kind of tier and profile, all well.
+func healthy() server.Status {
+	return server.Status{
+		BaseURL:    "http://127.0.0.1:10101/v1",
+		ConfigPath: "/home/dev/.config/llmstack/models.ini",
+		LlamaSwap:  server.UpstreamHealth{URL: "http://127.0.0.1:10102", Reachable: true},
+		Tiers: []server.TierStatus{
+			{Name: "code-fast", Role: "fast", Backend: tiers.BackendBedrock, Model: "us.anthropic.claude-haiku-4-5-20251001-v1:0", CurrentModel: "us.anthropic.claude-haiku-4-5-20251001-v1:0", Channel: tiers.ChannelCurrent, Region: "us-east-1", CtxSize: 200000,
+				Stats: server.TierStats{Requests: 42, LastLatency: 850 * time.Millisecond, LastStatus: 200}},
+			{Name: "code-smart", Role: "agent", Backend: tiers.BackendBedrock, Model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", CurrentModel: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", NextModel: "us.anthropic.claude-opus-4-5-20251101-v1:0",
+				Channel: tiers.ChannelCurrent, Profile: "work", CtxSize: 200000, Stats: server.TierStats{Requests: 7, Errors: 1, LastLatency: 12400 * time.Millisecond, LastStatus: 200, LastError: "tier code-smart: Bedrock ThrottlingException: Too many requests"}},
+			{Name: "plan-uncensored", Role: "plan-uncensored", Backend: tiers.BackendGGUF, Model: "bartowski/Qwen_Qwen3-30B-A3B-GGUF/Qwen_Qwen3-30B-A3B-Q4_K_M.gguf", CurrentModel: "bartowski/Qwen_Qwen3-30B-A3B-GGUF/Qwen_Qwen3-30B-A3B-Q4_K_M.gguf", Channel: tiers.ChannelCurrent, CtxSize: 32768},
+		},
+		Profiles: []bedrock.ProfileHealth{
+			{Profile: "", State: bedrock.ProfileOK, KeyID: "AKIA…MPLE", Region: "us-east-1", Source: "SharedConfigCredentials", Checked: now},
+			{Profile: "work", State: bedrock.ProfileOK, KeyID: "ASIA…WXYZ", Region: "eu-west-1", Source: "SSOProvider", Expires: now.Add(3*time.Hour + 20*time.Minute), Checked: now},
+		},
+	}
+}
+
+func TestMenu(t *testing.T) {
+	tests := []struct {
+		name     string
+		status   func() server.Status
+		stopping bool
+	}{
+		{"healthy", healthy, false},
+		{"next-channel", func() server.Status {
+			st := healthy()
+			st.UseNext = true
+			st.Tiers[1].Model, st.Tiers[1].Channel = st.Tiers[1].NextModel, tiers.ChannelNext
+			return st
+		}, false},
+		{"problems", func() server.Status {
+			st := healthy()
+			st.ConfigError = "models.ini [code-smart] backend = \"openai\": unknown backend; use bedrock or gguf\nmodels.ini [plan] aws_model_id: missing"
+			st.Profiles[1] = bedrock.ProfileHealth{Profile: "work", State: bedrock.ProfileError, Problem: "the SSO session of profile \"work\" is missing or expired; run `aws sso login --profile work`", Checked: now}
+			st.Profiles[0].State, st.Profiles[0].Problem = bedrock.ProfileExpiring, "the credentials of the default chain expire in 9m"
+			st.Tiers[0].Level, st.Tiers[0].Reason = server.LevelWarn, st.Profiles[0].Problem
+			st.Tiers[1].Level, st.Tiers[1].Reason = server.LevelError, st.Profiles[1].Problem
+			st.Tiers[2].Level, st.Tiers[2].Reason = server.LevelError, "llama-swap is not reachable at http://127.0.0.1:10102"
+			st.Overall = server.LevelError
+			return st
+		}, false},
+		{"not-serving", func() server.Status {
+			st := healthy()
+			st.BaseURL, st.ListenError = "", "127.0.0.1:10101 is already in use (is llmstack already running?); change router_port in models.ini or pass --addr"
+			st.Profiles = []bedrock.ProfileHealth{{Profile: ""}, {Profile: "work"}}
+			return st
+		}, false},
+		{"stopping", healthy, true},
+		{"no-tiers", func() server.Status {
+			return server.Status{BaseURL: "http://127.0.0.1:10101/v1", ConfigPath: "models.ini"}
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := Menu(tt.status(), tt.stopping, now, allActions(&recorder{}))
+			golden.Assert(t, "menu/"+tt.name+".txt", []byte(render(m)))
+		})
+	}
+}
+
+// render draws a menu as text: one line per item, submenus indented, with
+// [x] for checked and (disabled) for disabled items.
+func render(m *fyne.Menu) string {
+	var b strings.Builder
+	var walk func(items []*fyne.MenuItem, indent string)
+	walk = func(items []*fyne.MenuItem, indent string) {
+		for _, it := range items {
+			switch {
+			case it.IsSeparator:
+				b.WriteString(indent + "----\n")
+				continue
+			case it.Checked:
+				b.WriteString(indent + "[x] ")
+			default:
+				b.WriteString(indent)
+			}
+			b.WriteString(it.Label)
+			if it.Disabled {
+				b.WriteString("  (disabled)")
+			}
+			if it.IsQuit {
+				b.WriteString("  (quit)")
+			}
+			b.WriteString("\n")
+			if it.ChildMenu != nil {
+				walk(it.ChildMenu.Items, indent+"    ")
+			}
+		}
+	}
+	walk(m.Items, "")
+	return b.String()
+}
+
+type recorder struct{ calls []string }
+
+func allActions(r *recorder) Actions {
+	rec := func(name string) func() { return func() { r.calls = append(r.calls, name) } }
+	return Actions{
+		CopyBaseURL:     rec("copy"),
+		SetUseNext:      func(on bool) { r.calls = append(r.calls, fmt.Sprintf("next=%v", on)) },
+		OpenConfig:      rec("open"),
+		ReloadConfig:    rec("reload"),
+		RecheckProfiles: rec("recheck"),
+		ShowStatus:      rec("status"),
+		Quit:            rec("quit"),
+	}
+}
+
+func find(m *fyne.Menu, label string) *fyne.MenuItem {
+	for _, it := range m.Items {
+		if it.Label == label {
+			return it
+		}
+	}
+	return nil
+}
+
+// TestMenuActions clicks every actionable item and checks what it asks for.
+func TestMenuActions(t *testing.T) {
+	for _, useNext := range []bool{false, true} {
+		st := healthy()
+		st.UseNext = useNext
+		r := &recorder{}
+		m := Menu(st, false, now, allActions(r))
+		for _, label := range []string{LabelCopyURL, LabelUseNext, LabelOpen, LabelReload, LabelRecheck, LabelStatus, LabelQuit} {
+			it := find(m, label)
+			if it == nil || it.Action == nil || it.Disabled {
+				t.Fatalf("no usable %q item", label)
+			}
+			it.Action()
+		}
+		want := fmt.Sprintf("copy next=%v open reload recheck status quit", !useNext)
+		if got := strings.Join(r.calls, " "); got != want {
+			t.Errorf("useNext=%v: actions %q, want %q", useNext, got, want)
+		}
+		if got := find(m, LabelUseNext).Checked; got != useNext {
+			t.Errorf("Use next channel checked = %v, want %v", got, useNext)
+		}
+	}
+	// Without a base URL there is nothing to copy.
+	st := healthy()
+	st.BaseURL = ""
+	if find(Menu(st, false, now, allActions(&recorder{})), LabelCopyURL) != nil {
+		t.Error("Copy base URL offered while not serving")
+	}
+}
+
+func TestFormatLatency(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		420 * time.Microsecond: "420 µs", 850 * time.Millisecond: "850 ms", 1240 * time.Millisecond: "1.24 s", 125 * time.Second: "2m5s",
+	} {
+		if got := FormatLatency(d); got != want {
+			t.Errorf("FormatLatency(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestWrapAndClip(t *testing.T) {
+	long := strings.Repeat("word ", 40)
+	for _, l := range wrap(long, 30) {
+		if len([]rune(l)) > 30 {
+			t.Errorf("wrapped line longer than 30: %q", l)
+		}
+	}
+	if got := clip(strings.Repeat("x", 200)); len([]rune(got)) != maxLabel || !strings.HasSuffix(got, "…") {
+		t.Errorf("clip gave %d runes: %q", len([]rune(got)), got)
+	}
+	if got := clip("first\nsecond"); got != "first" {
+		t.Errorf("clip keeps the first line only: %q", got)
+	}
+}

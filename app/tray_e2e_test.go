@@ -1,0 +1,256 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/llmstack/llmstack/internal/trayhost"
+	"github.com/llmstack/llmstack/server/bedrock/fakebedrock"
+)
+
+// TestTrayOverDBus runs the llmstack binary under a private D-Bus session
+// and Xvfb and talks to its tray the way a desktop panel does: it reads the
+// menu with com.canonical.dbusmenu.GetLayout, checks the tier and profile
+// lines and the icon, clicks "Use next channel" and checks that the
+// in-process router then calls the next model on the fake Bedrock, edits
+// models.ini and sees the menu follow, quits, and starts again to find the
+// channel choice remembered.
+func TestTrayOverDBus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the app; skipped with -short")
+	}
+	host := trayhost.Start(t)
+	bin := trayhost.BuildGo(t, "github.com/llmstack/llmstack")
+
+	fake := fakebedrock.New(fakebedrock.Options{Record: true})
+	bedrockSrv := httptest.NewServer(fake)
+	defer bedrockSrv.Close()
+
+	dir := t.TempDir()
+	awsConfig := filepath.Join(dir, "aws-config")
+	writeFile(t, awsConfig, `[default]
+region = us-east-1
+aws_access_key_id = AKIATRAYDEFAULT00001
+aws_secret_access_key = s
+
+[profile work]
+region = eu-west-1
+aws_access_key_id = AKIATRAYWORK00000001
+aws_secret_access_key = s
+`)
+	port := freePort(t)
+	ini := filepath.Join(dir, "models.ini")
+	writeFile(t, ini, fmt.Sprintf(`[DEFAULT]
+router_port = %d
+llama_swap_url = http://127.0.0.1:%d
+
+[code-fast]
+role = fast
+aws_model_id = fast-v1
+aws_endpoint_url = %[3]s
+
+[code-smart]
+role = agent
+aws_model_id = smart-v1
+aws_model_id_next = smart-v2
+aws_region_next = us-west-2
+aws_profile = work
+aws_endpoint_url = %[3]s
+
+[plan]
+role = plan
+aws_model_id = plan-v1
+aws_profile = ghost
+aws_endpoint_url = %[3]s
+`, port, freePort(t), bedrockSrv.URL))
+
+	t.Setenv("HOME", filepath.Join(dir, "home")) // Fyne keeps preferences under HOME
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "home", ".config"))
+	t.Setenv("AWS_CONFIG_FILE", awsConfig)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "aws-credentials"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("LANG", "en_US.UTF-8")
+	for _, k := range []string{"AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "LLMSTACK_USE_NEXT", "LLAMA_SWAP_URL", "LLMSTACK_CONFIG"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	// First run.
+	p := host.StartProcess(t, bin, "--config", ini)
+	item, err := p.WaitItem(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	menu, err := item.WaitLayoutChange(ctx, func(m *trayhost.MenuNode) bool {
+		return m.Find("llmstack — "+base+"/v1") != nil && m.Find("✓ default chain") != nil && m.Find("✗ ghost") != nil && m.Find("✓ work") != nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"✓ code-fast — fast-v1 · bedrock · us-east-1",
+		"✓ code-smart — smart-v1 · bedrock · eu-west-1",
+		"✗ plan — plan-v1 · bedrock · default region",
+		"AWS profiles",
+		"✓ default chain — AKIA…0001 · us-east-1",
+		"✓ work — AKIA…0001 · eu-west-1",
+		`✗ ghost — AWS profile "ghost" is not in the AWS config files`,
+		"Copy base URL", "Use next channel", "Open models.ini", "Reload models.ini", "Recheck AWS profiles", "Show status window", "Quit",
+	} {
+		if findLabel(menu, want) == nil {
+			t.Errorf("menu has no line starting %q:\n%s", want, menu.Dump())
+		}
+	}
+	if n := findLabel(menu, "llmstack — "); n == nil || n.Enabled {
+		t.Errorf("the header must be a disabled line: %v", n)
+	}
+	if n := findLabel(menu, "Use next channel"); n == nil || n.Checked() {
+		t.Errorf("Use next channel starts unchecked: %v", n)
+	}
+	if smart := findLabel(menu, "✓ code-smart"); smart == nil || findLabel(smart, "Next model: smart-v2") == nil || findLabel(smart, "Profile: work") == nil {
+		t.Errorf("code-smart's submenu lacks its details:\n%s", menu.Dump())
+	}
+	// The icon shows the broken profile: red, not green.
+	if px, err := item.IconPixmap(ctx); err != nil || px.Empty() {
+		t.Errorf("icon: %v %v", px, err)
+	} else if c := px.At(px.Width/2, px.Height/8); !(c.R > 150 && c.G < 100) {
+		t.Errorf("icon colour %v; want the red error icon", c)
+	}
+
+	if got := chat(t, fake, base, "code-smart"); got.ModelID != "smart-v1" || got.Region != "eu-west-1" || got.AccessKeyID != "AKIATRAYWORK00000001" {
+		t.Fatalf("before the switch Bedrock got %s in %s signed by %s", got.ModelID, got.Region, got.AccessKeyID)
+	}
+
+	// Switch to the next channel from the tray.
+	menu, err = item.ClickUntil(ctx, "Use next channel", func(m *trayhost.MenuNode) bool {
+		n := m.Find("Use next channel")
+		return n != nil && n.Checked()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if findLabel(menu, "✓ code-smart — smart-v2 · bedrock · us-west-2 · next") == nil {
+		t.Errorf("after the switch code-smart shows:\n%s", menu.Dump())
+	}
+	if got := chat(t, fake, base, "code-smart"); got.ModelID != "smart-v2" || got.Region != "us-west-2" {
+		t.Errorf("after the switch Bedrock got %s in %s, want smart-v2 in us-west-2", got.ModelID, got.Region)
+	}
+	if got := chat(t, fake, base, "code-fast"); got.ModelID != "fast-v1" {
+		t.Errorf("a tier without a next model moved to %s", got.ModelID)
+	}
+
+	// An edit of models.ini shows up in the menu.
+	data, _ := os.ReadFile(ini)
+	writeFile(t, ini, strings.Replace(string(data), "aws_model_id = fast-v1", "aws_model_id = fast-v9", 1))
+	if _, err := item.WaitLayoutChange(ctx, trayhost.HasLabel("✓ code-fast — fast-v9")); err != nil {
+		t.Errorf("models.ini edit not shown: %v", err)
+	}
+	// A broken edit is reported and the last good config keeps serving.
+	data, _ = os.ReadFile(ini)
+	writeFile(t, ini, string(data)+"\n[broken]\nbackend = openai\n")
+	if _, err := item.WaitLayoutChange(ctx, trayhost.HasLabel("⚠ models.ini not applied")); err != nil {
+		t.Errorf("broken models.ini not reported: %v", err)
+	}
+	if got := chat(t, fake, base, "code-fast"); got.ModelID != "fast-v9" {
+		t.Errorf("after a broken edit code-fast called %s, want the last good fast-v9", got.ModelID)
+	}
+	writeFile(t, ini, string(data))
+
+	// Quit from the menu: the process ends and the port closes.
+	menu, _ = item.Layout(ctx)
+	quit := menu.Find("Quit")
+	if quit == nil {
+		t.Fatalf("no Quit item:\n%s", menu.Dump())
+	}
+	if err := item.Click(ctx, quit.ID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.Done():
+	case <-time.After(30 * time.Second):
+		t.Fatal("Quit did not end the app")
+	}
+	if conn, err := net.DialTimeout("tcp", strings.TrimPrefix(base, "http://"), time.Second); err == nil {
+		conn.Close()
+		t.Error("the router still listens after Quit")
+	}
+
+	// Second run: the channel choice is remembered.
+	p = host.StartProcess(t, bin, "--config", ini)
+	item, err = p.WaitItem(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := item.WaitLayoutChange(ctx, func(m *trayhost.MenuNode) bool {
+		n := m.Find("Use next channel")
+		return n != nil && n.Checked() && m.Find("llmstack — "+base) != nil
+	}); err != nil {
+		t.Fatalf("the next channel was not remembered: %v", err)
+	}
+	if got := chat(t, fake, base, "code-smart"); got.ModelID != "smart-v2" {
+		t.Errorf("after a restart Bedrock got %s, want smart-v2", got.ModelID)
+	}
+}
+
+// findLabel finds a node whose label, with dbusmenu's "__" escapes undone,
+// starts with prefix.
+func findLabel(n *trayhost.MenuNode, prefix string) *trayhost.MenuNode {
+	var found *trayhost.MenuNode
+	n.Walk(func(c *trayhost.MenuNode) {
+		if found == nil && strings.HasPrefix(strings.ReplaceAll(c.Label, "__", "_"), prefix) {
+			found = c
+		}
+	})
+	return found
+}
+
+// chat sends one request through the app's router and returns what the
+// fake Bedrock received.
+func chat(t *testing.T, fake *fakebedrock.Server, base, model string) fakebedrock.Request {
+	t.Helper()
+	resp, err := http.Post(base+"/v1/chat/completions", "application/json",
+		strings.NewReader(`{"model":"`+model+`","messages":[{"role":"user","content":"hi"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s: %d %s", model, resp.StatusCode, body)
+	}
+	reqs := fake.Requests()
+	if len(reqs) == 0 {
+		t.Fatalf("%s: the fake Bedrock received nothing", model)
+	}
+	return reqs[len(reqs)-1]
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
