@@ -1,11 +1,13 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/llmstack/llmstack/server/openai"
@@ -49,19 +51,32 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 		if t.Bedrock == nil {
 			continue
 		}
-		data = append(data, bedrockModel(t, t.Name, useNext))
+		region := s.defaultRegion(t.Bedrock.Profile)
+		data = append(data, bedrockModel(t, t.Name, useNext, region))
 		for _, a := range t.Aliases {
-			data = append(data, bedrockModel(t, a, useNext))
+			data = append(data, bedrockModel(t, a, useNext, region))
 		}
 	}
 	openai.WriteJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
 }
 
-func bedrockModel(t *tiers.Tier, id string, useNext bool) openai.Model {
+// defaultRegion is the region a tier without aws_region uses: its
+// profile's (once checked), else the environment's.
+func (s *Server) defaultRegion(profile string) string {
+	s.live.mu.Lock()
+	h := s.live.profiles[profile]
+	s.live.mu.Unlock()
+	if h.Region != "" {
+		return h.Region
+	}
+	return cmp.Or(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"))
+}
+
+func bedrockModel(t *tiers.Tier, id string, useNext bool, defaultRegion string) openai.Model {
 	active := t.Bedrock.Active(useNext)
 	meta := map[string]any{
 		"model_id": active.ModelID,
-		"region":   active.Region,
+		"region":   cmp.Or(active.Region, defaultRegion),
 		"ctx_size": t.CtxSize,
 		"channel":  string(active.Channel),
 	}

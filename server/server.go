@@ -255,11 +255,7 @@ func CheckLoopback(addr string) error {
 	if err != nil {
 		return fmt.Errorf("listen address %q: %w", addr, err)
 	}
-	if host == "localhost" {
-		return nil
-	}
-	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
+	if !tiers.IsLoopbackHost(host) {
 		return fmt.Errorf("listen address %q is not a loopback address: llmstack serves this machine only (use 127.0.0.1 or ::1)", addr)
 	}
 	return nil

@@ -91,7 +91,11 @@ func Parse(name string, data []byte) (*Config, error) {
 	defaults := p.values(f.Section(ini.DefaultSection))
 	p.checkSecrets(ini.DefaultSection, defaults)
 	if v := defaults["router_host"]; v != "" {
-		cfg.RouterHost = v
+		if IsLoopbackHost(v) {
+			cfg.RouterHost = v
+		} else {
+			p.fail(ini.DefaultSection, "router_host", v, "must be a loopback address (127.0.0.1, ::1 or localhost): the router serves this machine only")
+		}
 	}
 	if v, ok := defaults["router_port"]; ok && v != "" {
 		port, err := strconv.Atoi(v)

@@ -189,3 +189,38 @@ func TestWriteTable(t *testing.T) {
 		golden.Assert(t, name, []byte(b.String()))
 	}
 }
+
+func TestResolvePath(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "xdg"))
+	t.Setenv("HOME", dir)
+	t.Setenv(ConfigEnv, "")
+
+	// First run: the default file is written from the embedded one.
+	path, created, err := ResolvePath("")
+	if err != nil || !created || path != filepath.Join(dir, "xdg", "llmstack", "models.ini") {
+		t.Fatalf("first run: %q created=%v err=%v", path, created, err)
+	}
+	if data, _ := os.ReadFile(path); string(data) != string(assets.DefaultModelsINI) {
+		t.Error("the written models.ini is not the embedded default")
+	}
+	// Second run: it is used as is.
+	os.WriteFile(path, []byte("[code-fast]\naws_model_id = mine\n"), 0o644)
+	if p, created, err := ResolvePath(""); err != nil || created || p != path {
+		t.Errorf("second run: %q created=%v err=%v", p, created, err)
+	}
+	if data, _ := os.ReadFile(path); !strings.Contains(string(data), "mine") {
+		t.Error("an existing models.ini was overwritten")
+	}
+	// $LLMSTACK_CONFIG, then --config, win; neither is created when missing.
+	envPath := filepath.Join(dir, "env.ini")
+	os.WriteFile(envPath, nil, 0o644)
+	t.Setenv(ConfigEnv, envPath)
+	if p, _, err := ResolvePath(""); err != nil || p != envPath {
+		t.Errorf("LLMSTACK_CONFIG: %q %v", p, err)
+	}
+	flagPath := filepath.Join(dir, "missing.ini")
+	if p, created, err := ResolvePath(flagPath); err == nil || created || p != flagPath {
+		t.Errorf("a missing --config file: %q created=%v err=%v", p, created, err)
+	}
+}

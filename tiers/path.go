@@ -17,14 +17,16 @@ const ConfigEnv = "LLMSTACK_CONFIG"
 // $LLMSTACK_CONFIG, else <user config dir>/llmstack/models.ini. Only the last
 // is created (from the embedded default) when missing; created says so.
 func ResolvePath(flagPath string) (path string, created bool, err error) {
-	for _, p := range []string{flagPath, os.Getenv(ConfigEnv)} {
-		if p == "" {
+	for _, c := range []struct{ path, from string }{{flagPath, "--config"}, {os.Getenv(ConfigEnv), "$" + ConfigEnv}} {
+		if c.path == "" {
 			continue
 		}
-		if _, err := os.Stat(p); err != nil {
-			return p, false, fmt.Errorf("models.ini: %w", err)
+		if _, err := os.Stat(c.path); errors.Is(err, fs.ErrNotExist) {
+			return c.path, false, fmt.Errorf("%s names %s, which does not exist", c.from, c.path)
+		} else if err != nil {
+			return c.path, false, fmt.Errorf("models.ini: %w", err)
 		}
-		return p, false, nil
+		return c.path, false, nil
 	}
 	dir, err := os.UserConfigDir()
 	if err != nil {

@@ -6,6 +6,7 @@ package tiers
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"slices"
@@ -215,6 +216,16 @@ func UseNextFromEnv() bool {
 		return true
 	}
 	return false
+}
+
+// IsLoopbackHost reports whether host (a name or an IP address) is this
+// machine: "localhost" or a loopback address.
+func IsLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
 }
 
 func joinHostPort(host string, port int) string {
