@@ -32,7 +32,7 @@ const (
 // awsFiles writes AWS config and credentials files with three profiles and
 // points the SDK at them, with no other AWS settings leaking in from the
 // machine.
-func awsFiles(t *testing.T) {
+func awsFiles(t testing.TB) {
 	t.Helper()
 	dir := t.TempDir()
 	config := fmt.Sprintf(`[default]
@@ -63,7 +63,7 @@ aws_session_token = token-smart
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 }
 
-func write(t *testing.T, path, content string) {
+func write(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
@@ -112,7 +112,7 @@ aliases = uncensored
 
 // fixture is a router wired to a fake Bedrock and a fake llama-swap.
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	fake    *fakebedrock.Server
 	llama   *fakeLlamaSwap
 	server  *server.Server
@@ -126,7 +126,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // newFixtureWith is newFixture with a fake Bedrock of the given options.
-func newFixtureWith(t *testing.T, opts fakebedrock.Options) *fixture {
+func newFixtureWith(t testing.TB, opts fakebedrock.Options) *fixture {
 	t.Helper()
 	awsFiles(t)
 	opts.Record = true
@@ -228,7 +228,7 @@ type llamaRequest struct {
 	Header       http.Header
 }
 
-func newFakeLlamaSwap(t *testing.T) *fakeLlamaSwap {
+func newFakeLlamaSwap(t testing.TB) *fakeLlamaSwap {
 	l := &fakeLlamaSwap{}
 	l.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
