@@ -134,7 +134,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, ep openai.Endp
 	start := time.Now()
 	cfg, useNext := s.cfg.Load(), s.useNext.Load()
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body, err := readBody(w, r)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -219,6 +219,18 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, ep openai.Endp
 func (s *Server) reject(w http.ResponseWriter, r *http.Request, start time.Time, e *openai.Error) {
 	openai.WriteError(w, e)
 	s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", e.Status, "dur", time.Since(start).Round(time.Microsecond), "error", e.Message)
+}
+
+// readBody reads a request body of at most MaxBodyBytes, in one
+// allocation when the client sent its length.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	if n := r.ContentLength; n > 0 && n <= MaxBodyBytes {
+		buf := bytes.NewBuffer(make([]byte, 0, n+1)) // +1: ReadFrom's EOF probe fits
+		_, err := buf.ReadFrom(body)
+		return buf.Bytes(), err
+	}
+	return io.ReadAll(body)
 }
 
 // peekModel reads only "model" from a body that did not decode as a whole,

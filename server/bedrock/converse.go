@@ -4,6 +4,8 @@
 // errors to honest HTTP statuses and checks the health of AWS profiles.
 package bedrock
 
+import "encoding/json"
+
 // The types below mirror the Bedrock Converse request as it goes over the
 // wire, so translation is a pure function from one plain struct to another
 // and its results read like the Bedrock API reference in tests.
@@ -42,11 +44,12 @@ type ImageSource struct {
 	Bytes []byte `json:"bytes"`
 }
 
-// ToolUse is the model's call of a tool, replayed from history.
+// ToolUse is the model's call of a tool, replayed from history. Input is a
+// compact JSON object, passed to Bedrock byte for byte.
 type ToolUse struct {
-	ToolUseID string `json:"toolUseId"`
-	Name      string `json:"name"`
-	Input     any    `json:"input"`
+	ToolUseID string          `json:"toolUseId"`
+	Name      string          `json:"name"`
+	Input     json.RawMessage `json:"input"`
 }
 
 // ToolResult answers a ToolUse.
@@ -92,9 +95,9 @@ type ToolSpec struct {
 	InputSchema InputSchema `json:"inputSchema"`
 }
 
-// InputSchema wraps a JSON Schema.
+// InputSchema wraps a JSON Schema (compact JSON, passed byte for byte).
 type InputSchema struct {
-	JSON any `json:"json"`
+	JSON json.RawMessage `json:"json"`
 }
 
 // ToolChoice forces tool use: Any (some tool) or Tool (that tool).

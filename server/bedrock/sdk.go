@@ -1,13 +1,10 @@
 package bedrock
 
 import (
-	"encoding/json"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/document"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
-	smithydoc "github.com/aws/smithy-go/document"
 )
 
 // converseInput maps the request onto the SDK's Converse input.
@@ -42,7 +39,7 @@ func sdkMessages(msgs []Message) []types.Message {
 				content = append(content, &types.ContentBlockMemberToolUse{Value: types.ToolUseBlock{
 					ToolUseId: aws.String(b.ToolUse.ToolUseID),
 					Name:      aws.String(b.ToolUse.Name),
-					Input:     document.NewLazyDocument(smithyValue(b.ToolUse.Input)),
+					Input:     rawDocument{json: b.ToolUse.Input},
 				}})
 			case b.ToolResult != nil:
 				rc := make([]types.ToolResultContentBlock, len(b.ToolResult.Content))
@@ -99,7 +96,7 @@ func (tc *ToolConfig) sdk() *types.ToolConfiguration {
 	for i, t := range tc.Tools {
 		spec := types.ToolSpecification{
 			Name:        aws.String(t.ToolSpec.Name),
-			InputSchema: &types.ToolInputSchemaMemberJson{Value: document.NewLazyDocument(smithyValue(t.ToolSpec.InputSchema.JSON))},
+			InputSchema: &types.ToolInputSchemaMemberJson{Value: rawDocument{json: t.ToolSpec.InputSchema.JSON}},
 		}
 		if t.ToolSpec.Description != "" {
 			spec.Description = aws.String(t.ToolSpec.Description)
@@ -117,20 +114,16 @@ func (tc *ToolConfig) sdk() *types.ToolConfiguration {
 	return out
 }
 
-// smithyValue rewrites json.Number (from exact decoding) into the SDK's
-// document number, in place, so numbers reach Bedrock unchanged.
-func smithyValue(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		return smithydoc.Number(x)
-	case map[string]any:
-		for k, e := range x {
-			x[k] = smithyValue(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = smithyValue(e)
-		}
-	}
-	return v
+// rawDocument hands the SDK a document that is already JSON. The SDK's
+// serializer writes what MarshalSmithyDocument returns verbatim, so tool
+// schemas and arguments skip a decode into maps and a re-encode by
+// reflection, and their numbers and key order reach Bedrock as sent. The
+// embedded interface only satisfies the SDK's sealed document type; it is
+// nil and never called for a request.
+type rawDocument struct {
+	document.Interface
+	json []byte
 }
+
+// MarshalSmithyDocument returns the document's JSON.
+func (d rawDocument) MarshalSmithyDocument() ([]byte, error) { return d.json, nil }

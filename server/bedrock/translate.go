@@ -226,53 +226,50 @@ func hasResult(blocks []ContentBlock, id string) bool {
 	return false
 }
 
-// ToolInput parses a tool call's arguments into the object Converse wants:
-// invalid JSON is kept as {"_raw": text} and a non-object as {"value": v}.
-func ToolInput(raw json.RawMessage) any {
+// ToolInput turns a tool call's arguments into the JSON object Converse
+// wants: a JSON string is parsed, invalid JSON is kept as {"_raw": text}
+// and a JSON value that is not an object becomes {"value": v}. Valid JSON
+// is passed on byte for byte (compacted), so numbers stay exact.
+func ToolInput(raw json.RawMessage) json.RawMessage {
 	raw = bytes.TrimSpace(raw)
-	if len(raw) > 0 && raw[0] == '"' {
+	if len(raw) == 0 || string(raw) == "null" {
+		return json.RawMessage(`{}`)
+	}
+	text := string(raw)
+	if raw[0] == '"' {
 		var s string
-		if err := json.Unmarshal(raw, &s); err == nil {
+		if json.Unmarshal(raw, &s) == nil {
+			text = s
 			if strings.TrimSpace(s) == "" {
 				s = "{}"
 			}
 			raw = []byte(s)
-			if v, ok := decodeJSON(raw); ok {
-				return objectOr(v)
-			}
-			return map[string]any{"_raw": s}
 		}
 	}
-	if len(raw) == 0 || string(raw) == "null" {
-		return map[string]any{}
+	v, ok := compactJSON(raw)
+	if !ok {
+		out, _ := json.Marshal(map[string]string{"_raw": text})
+		return out
 	}
-	if v, ok := decodeJSON(raw); ok {
-		return objectOr(v)
+	if v[0] != '{' {
+		return append(append([]byte(`{"value":`), v...), '}')
 	}
-	return map[string]any{"_raw": string(raw)}
+	return v
 }
 
-func objectOr(v any) any {
-	if m, ok := v.(map[string]any); ok {
-		return m
+// compactJSON validates one JSON value and returns it without
+// insignificant space.
+func compactJSON(raw []byte) (json.RawMessage, bool) {
+	var buf bytes.Buffer
+	buf.Grow(len(raw))
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, false
 	}
-	return map[string]any{"value": v}
+	return buf.Bytes(), true
 }
 
-// decodeJSON decodes one JSON value, keeping numbers exact.
-func decodeJSON(raw []byte) (any, bool) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, false
-	}
-	// Anything but space after the value (even "}") makes it invalid.
-	if len(bytes.TrimSpace(raw[dec.InputOffset():])) != 0 {
-		return nil, false
-	}
-	return v, true
-}
+// objectSchema is the permissive schema of tools declared without one.
+var objectSchema = json.RawMessage(`{"type":"object"}`)
 
 // ReferencedTools returns the sorted, distinct names of the tools the
 // history's toolUse blocks call.
@@ -297,7 +294,7 @@ func StubToolConfig(names []string) *ToolConfig {
 		tc.Tools = append(tc.Tools, Tool{ToolSpec: ToolSpec{
 			Name:        name,
 			Description: ReplayedToolDescription,
-			InputSchema: InputSchema{JSON: map[string]any{"type": "object"}},
+			InputSchema: InputSchema{JSON: objectSchema},
 		}})
 	}
 	return tc
@@ -309,9 +306,9 @@ func toolConfig(tools []openai.Tool, choice json.RawMessage) (*ToolConfig, *open
 		if t.Function.Name == "" {
 			continue
 		}
-		schema := any(map[string]any{"type": "object"})
+		schema := objectSchema
 		if p := bytes.TrimSpace(t.Function.Parameters); len(p) > 0 && string(p) != "null" {
-			v, ok := decodeJSON(p)
+			v, ok := compactJSON(p)
 			if !ok {
 				return nil, openai.InvalidRequest(fmt.Sprintf("tools[%d].function.parameters is not valid JSON", i), "invalid_tool")
 			}

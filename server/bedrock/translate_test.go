@@ -128,7 +128,7 @@ func TestSeedOrphanToolCall(t *testing.T) {
 
 func TestSeedReferencedTools(t *testing.T) {
 	toolUse := func(id, name string) ContentBlock {
-		return ContentBlock{ToolUse: &ToolUse{ToolUseID: id, Name: name, Input: map[string]any{}}}
+		return ContentBlock{ToolUse: &ToolUse{ToolUseID: id, Name: name, Input: json.RawMessage(`{}`)}}
 	}
 	cases := []struct {
 		name string

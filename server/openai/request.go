@@ -99,8 +99,8 @@ func (c *Content) UnmarshalJSON(b []byte) error {
 		*c = Content{}
 		return nil
 	case '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, err := unquote(b)
+		if err != nil {
 			return err
 		}
 		*c = Content{Parts: []ContentPart{{Type: "text", Text: &s}}, IsString: true}
@@ -205,6 +205,57 @@ func (p *Prompt) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	return errors.New("prompt must be a string or a list of strings")
+}
+
+// unquote decodes a JSON string literal that encoding/json has already
+// validated (it hands custom unmarshalers only valid JSON). Message content
+// is the bulk of a request, so the common cases are decoded here in one
+// pass instead of validating and scanning the literal a second time;
+// \u escapes and invalid UTF-8 go to encoding/json, which knows their
+// rules.
+func unquote(b []byte) (string, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		var s string
+		err := json.Unmarshal(b, &s)
+		return s, err
+	}
+	body := b[1 : len(b)-1]
+	i := bytes.IndexByte(body, '\\')
+	if i < 0 && utf8.Valid(body) {
+		return string(body), nil
+	}
+	if !utf8.Valid(body) || bytes.Contains(body, []byte(`\u`)) {
+		var s string
+		err := json.Unmarshal(b, &s)
+		return s, err
+	}
+	out := make([]byte, 0, len(body))
+	for i >= 0 {
+		out = append(out, body[:i]...)
+		if i+1 >= len(body) {
+			return "", errors.New("invalid string escape")
+		}
+		switch c := body[i+1]; c {
+		case '"', '\\', '/':
+			out = append(out, c)
+		case 'n':
+			out = append(out, '\n')
+		case 't':
+			out = append(out, '\t')
+		case 'r':
+			out = append(out, '\r')
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		default:
+			return "", fmt.Errorf("invalid string escape \\%c", c)
+		}
+		body = body[i+2:]
+		i = bytes.IndexByte(body, '\\')
+	}
+	return string(append(out, body...)), nil
 }
 
 func firstByte(b []byte) byte {

@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -334,4 +335,33 @@ func TestPromptUnmarshal(t *testing.T) {
 			t.Errorf("prompt %s: err = %v, want %q", in, err, want)
 		}
 	}
+}
+
+// FuzzUnquote checks the fast string decoder against encoding/json on
+// every valid JSON string literal, escaped in the ways clients escape.
+func FuzzUnquote(f *testing.F) {
+	for _, s := range []string{"", "plain", "quote \" and \\ backslash", "tab\tnew\nline\r", "slash / and <html> & é 🎉", "\x00\x1f ctrl", "\\u0041 literal", "invalid \xff utf8"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.Encode(s)
+		for _, lit := range [][]byte{bytes.TrimSpace(b.Bytes()), mustMarshal(s), bytes.ReplaceAll(mustMarshal(s), []byte("/"), []byte(`\/`))} {
+			var want string
+			if err := json.Unmarshal(lit, &want); err != nil {
+				continue
+			}
+			got, err := unquote(lit)
+			if err != nil || got != want {
+				t.Fatalf("unquote(%s) = %q, %v; encoding/json gives %q", lit, got, err, want)
+			}
+		}
+	})
+}
+
+func mustMarshal(s string) []byte {
+	b, _ := json.Marshal(s)
+	return b
 }

@@ -1,0 +1,89 @@
+package bedrock
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/llmstack/llmstack/server/openai"
+)
+
+// TestReviewNoBlankTextBlocks: Bedrock Converse rejects text blocks that
+// are empty or only whitespace ("text content blocks must contain
+// non-whitespace text"), in messages, in toolResult content and in system
+// blocks. The translation only drops text that is exactly "", so:
+//   - a tool that printed nothing (mkdir, touch, a quiet test run: routine
+//     in coding agents) becomes toolResult content [{"text": ""}];
+//   - an assistant turn whose content is "\n\n" before its tool calls, or
+//     a user/system message of only whitespace, becomes a blank text block.
+//
+// Each of these is a 400 from Bedrock, and since the block stays in the
+// client's history, every later request of the conversation fails too.
+func TestReviewNoBlankTextBlocks(t *testing.T) {
+	tests := []struct{ name, body string }{
+		{"empty-tool-result", `{"model":"agent","messages":[
+			{"role":"user","content":"Create the build directory"},
+			{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"bash","arguments":"{\"cmd\":\"mkdir -p build\"}"}}]},
+			{"role":"tool","tool_call_id":"call_1","content":""}]}`},
+		{"null-tool-result", `{"model":"agent","messages":[
+			{"role":"user","content":"Create the build directory"},
+			{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"bash","arguments":"{}"}}]},
+			{"role":"tool","tool_call_id":"call_1","content":null}]}`},
+		{"whitespace-assistant-before-tool-call", `{"model":"agent","messages":[
+			{"role":"user","content":"List the files"},
+			{"role":"assistant","content":"\n\n","tool_calls":[{"id":"call_1","type":"function","function":{"name":"ls","arguments":"{}"}}]},
+			{"role":"tool","tool_call_id":"call_1","content":"main.go"}]}`},
+		{"whitespace-user", `{"model":"agent","messages":[
+			{"role":"user","content":"Hello"},
+			{"role":"assistant","content":"Hi"},
+			{"role":"user","content":" "}]}`},
+		{"whitespace-system", `{"model":"agent","messages":[
+			{"role":"system","content":"  \n"},
+			{"role":"user","content":"Hello"}]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, oerr := openai.DecodeRequest([]byte(tt.body), openai.ChatCompletions)
+			if oerr != nil {
+				t.Fatalf("DecodeRequest: %s", oerr.Message)
+			}
+			tier := testTier(t, "", 0)
+			got, oerr := BuildRequest(req, tier, tier.Bedrock.Active(false))
+			if oerr != nil {
+				return // refusing with a 400 that names the problem is acceptable too
+			}
+			for _, where := range blankTextBlocks(got) {
+				t.Errorf("blank text block at %s: Bedrock refuses it with a ValidationException", where)
+			}
+		})
+	}
+}
+
+func blankTextBlocks(r *ConverseRequest) []string {
+	var out []string
+	for i, s := range r.System {
+		if strings.TrimSpace(s.Text) == "" {
+			out = append(out, fmt.Sprintf("system.%d", i))
+		}
+	}
+	for i, m := range r.Messages {
+		for j, b := range m.Content {
+			switch {
+			case b.ToolResult != nil:
+				if len(b.ToolResult.Content) == 0 {
+					out = append(out, fmt.Sprintf("messages.%d.content.%d.toolResult.content (empty)", i, j))
+				}
+				for k, c := range b.ToolResult.Content {
+					if strings.TrimSpace(c.Text) == "" {
+						out = append(out, fmt.Sprintf("messages.%d.content.%d.toolResult.content.%d", i, j, k))
+					}
+				}
+			case b.ToolUse == nil && b.Image == nil:
+				if strings.TrimSpace(b.Text) == "" {
+					out = append(out, fmt.Sprintf("messages.%d.content.%d", i, j))
+				}
+			}
+		}
+	}
+	return out
+}

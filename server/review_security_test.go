@@ -1,0 +1,62 @@
+package server_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestReviewRejectsForeignHost: binding loopback does not make the router
+// "this machine only". A web page on a domain that resolves to 127.0.0.1
+// (DNS rebinding) reaches it with its own Host header and, being same-origin
+// for the browser, can read the answers: /health (profiles, masked key ids,
+// config path), /v1/models, and completions billed to the user's AWS
+// account, plus every llama-swap route through the pass-through. The router
+// checks neither Host nor Origin. A request whose Host is not a loopback
+// name or address should be refused.
+func TestReviewRejectsForeignHost(t *testing.T) {
+	f := newFixture(t)
+	for _, path := range []string{"/health", "/v1/models"} {
+		req, err := http.NewRequest(http.MethodGet, f.url+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = "attacker.example:10101"
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode < 400 {
+			t.Errorf("GET %s with Host attacker.example: status %d, want it refused (403/421)", path, resp.StatusCode)
+		}
+	}
+}
+
+// TestReviewCrossOriginSimpleRequestReachesBedrock: any web page the user
+// visits can make the browser POST a "simple" cross-origin request
+// (Content-Type text/plain, no preflight) to http://127.0.0.1:10101. The
+// router does not look at Content-Type or Origin, so the request is served
+// and a paid Bedrock call goes out on the user's credentials.
+func TestReviewCrossOriginSimpleRequestReachesBedrock(t *testing.T) {
+	f := newFixture(t)
+	req, err := http.NewRequest(http.MethodPost, f.url+"/v1/chat/completions",
+		strings.NewReader(`{"model":"code-smart","messages":[{"role":"user","content":"hi"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "text/plain")
+	req.Header.Set("Origin", "https://attacker.example")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if n := len(f.fake.Requests()); n != 0 {
+		t.Errorf("a cross-site browser request (Origin https://attacker.example) was served with status %d and made %d Bedrock call(s)", resp.StatusCode, n)
+	}
+}
