@@ -158,7 +158,7 @@ func (t *tray) actions() Actions {
 				}
 			}()
 		},
-		RecheckProfiles: func() { go t.srv.RecheckProfiles(t.ctx, false) },
+		RecheckProfiles: func() { go t.srv.Recheck(t.ctx, false) },
 		ShowStatus:      t.showWindow,
 		Quit:            t.quit,
 	}
@@ -190,8 +190,8 @@ func (t *tray) showWindow() {
 	if t.window == nil {
 		t.window = t.app.NewWindow("llmstack")
 		t.view = newStatusView(windowActions{
-			Recheck: func() { go t.srv.RecheckProfiles(t.ctx, false) },
-			Verify:  func() { go t.srv.RecheckProfiles(t.ctx, true) },
+			Recheck: func() { go t.srv.Recheck(t.ctx, false) },
+			Verify:  func() { go t.srv.Recheck(t.ctx, true) },
 			Reload:  t.actions().ReloadConfig,
 			Open:    t.actions().OpenConfig,
 			Copy:    t.actions().CopyBaseURL,

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -129,5 +130,59 @@ func TestCheckLoopback(t *testing.T) {
 		if err := server.CheckLoopback(tt.addr); (err == nil) != tt.ok {
 			t.Errorf("CheckLoopback(%q) = %v, want ok=%v", tt.addr, err, tt.ok)
 		}
+	}
+}
+
+// TestBrowserRequests checks who may call the router from a browser: pages
+// served from this machine (with CORS answers), nobody else.
+func TestBrowserRequests(t *testing.T) {
+	tests := []struct {
+		name, method, host, origin, site string
+		status                           int
+		allowOrigin                      string
+	}{
+		{"cli-client", "POST", "", "", "", 200, ""},
+		{"localhost-host", "POST", "localhost:10101", "", "", 200, ""},
+		{"local-web-ui", "POST", "", "http://localhost:3000", "same-site", 200, "http://localhost:3000"},
+		{"local-web-ui-preflight", "OPTIONS", "", "http://127.0.0.1:8080", "", 204, "http://127.0.0.1:8080"},
+		{"foreign-page", "POST", "", "https://attacker.example", "cross-site", 403, ""},
+		{"foreign-preflight", "OPTIONS", "", "https://attacker.example", "", 403, ""},
+		{"sandboxed-page", "POST", "", "null", "cross-site", 403, ""},
+		{"cross-site-without-origin", "POST", "", "", "cross-site", 403, ""},
+		{"dns-rebinding", "POST", "rebind.attacker.example:10101", "", "", 403, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			req, _ := http.NewRequest(tt.method, f.url+"/v1/chat/completions", strings.NewReader(`{"model":"code-fast","messages":[{"role":"user","content":"hi"}]}`))
+			if tt.host != "" {
+				req.Host = tt.host
+			}
+			if tt.origin != "" {
+				req.Header.Set("Origin", tt.origin)
+			}
+			if tt.site != "" {
+				req.Header.Set("Sec-Fetch-Site", tt.site)
+			}
+			if tt.method == "OPTIONS" {
+				req.Header.Set("Access-Control-Request-Method", "POST")
+				req.Header.Set("Access-Control-Request-Headers", "content-type, authorization")
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Errorf("status %d, want %d: %s", resp.StatusCode, tt.status, body)
+			}
+			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != tt.allowOrigin {
+				t.Errorf("Access-Control-Allow-Origin %q, want %q", got, tt.allowOrigin)
+			}
+			if tt.status == 403 && len(f.fake.Requests()) != 0 {
+				t.Error("a refused request reached Bedrock")
+			}
+		})
 	}
 }

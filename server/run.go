@@ -51,7 +51,10 @@ func (s *Server) applyReload(r tiers.Reload) {
 	}
 	s.SetConfig(r.Config)
 	s.log.Info("models.ini reloaded", "path", r.Config.Path, "tiers", len(r.Config.Tiers))
-	go s.RecheckProfiles(s.stopping, false)
+	go func() {
+		s.checkLlamaSwap(s.stopping)
+		s.RecheckProfiles(s.stopping, false)
+	}()
 }
 
 // Reload reads models.ini again now (the tray's "Reload" item) and applies
@@ -83,7 +86,7 @@ func Listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
-			return nil, fmt.Errorf("%s is already in use (is llmstack already running?); change router_port in models.ini or pass --addr", addr)
+			return nil, fmt.Errorf("%s is already in use (is llmstack already running?); change router_port in models.ini or pass --addr, then start llmstack again", addr)
 		}
 		return nil, fmt.Errorf("listening on %s: %w", addr, err)
 	}

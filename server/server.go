@@ -103,6 +103,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			openai.WriteError(w, &openai.Error{Status: http.StatusInternalServerError, Message: "internal error in llmstack; see its log", Type: openai.TypeServer, Code: "internal_error"})
 		}
 	}()
+	if refuseForeign(w, r) {
+		s.log.Warn("refused a request from a web page or foreign host", "method", r.Method, "path", r.URL.Path, "host", r.Host, "origin", r.Header.Get("Origin"))
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -110,8 +114,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // old one.
 func (s *Server) SetConfig(cfg *tiers.Config) {
 	s.cfg.Store(cfg)
-	// Profiles may have changed with the file: rebuild clients lazily.
-	s.bedrock.Clients.Forget()
 	s.setHealth(func(h *liveState) { h.configErr, h.loaded = "", time.Now() })
 }
 
@@ -196,11 +198,11 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, ep openai.Endp
 		return
 	}
 
+	w.Header().Set(RouteHeader, tier.Name+"; reason="+reason)
 	if decodeErr != nil {
 		s.reject(w, r, start, decodeErr)
 		return
 	}
-	w.Header().Set(RouteHeader, tier.Name+"; reason="+reason)
 	out := s.bedrock.Serve(w, r, ep, req, tier, useNext)
 	elapsed := time.Since(start)
 	s.stats.record(tier.Name, out.Status, out.Err, elapsed)
@@ -226,7 +228,8 @@ func (s *Server) reject(w http.ResponseWriter, r *http.Request, start time.Time,
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	if n := r.ContentLength; n > 0 && n <= MaxBodyBytes {
-		buf := bytes.NewBuffer(make([]byte, 0, n+1)) // +1: ReadFrom's EOF probe fits
+		// Trust the declared length only so far: the bytes must arrive.
+		buf := bytes.NewBuffer(make([]byte, 0, min(n+1, 1<<20))) // +1: ReadFrom's EOF probe fits
 		_, err := buf.ReadFrom(body)
 		return buf.Bytes(), err
 	}

@@ -77,6 +77,7 @@ type liveState struct {
 	llama       UpstreamHealth
 	llamaKnown  bool
 	profiles    map[string]bedrock.ProfileHealth
+	checkedAt   time.Time // start of the profile check shown
 	subscribers []func()
 }
 
@@ -219,9 +220,18 @@ func (s *Server) monitor(ctx context.Context) {
 	}
 }
 
+// Recheck is the user's "check again" (after `aws sso login`, or an edit
+// of ~/.aws/config): requests load the AWS config files afresh, and every
+// profile is checked now.
+func (s *Server) Recheck(ctx context.Context, verify bool) {
+	s.bedrock.Clients.Forget()
+	s.RecheckProfiles(ctx, verify)
+}
+
 // RecheckProfiles checks every AWS profile the tiers use, concurrently, and
 // returns when all are done. With verify each is also confirmed with STS.
 func (s *Server) RecheckProfiles(ctx context.Context, verify bool) {
+	started := time.Now()
 	profiles := s.cfg.Load().Profiles()
 	results := make([]bedrock.ProfileHealth, len(profiles))
 	var wg sync.WaitGroup
@@ -238,6 +248,10 @@ func (s *Server) RecheckProfiles(ctx context.Context, verify bool) {
 		}
 	}
 	s.setHealth(func(hs *liveState) {
+		if started.Before(hs.checkedAt) {
+			return // a newer check finished first
+		}
+		hs.checkedAt = started
 		hs.profiles = map[string]bedrock.ProfileHealth{}
 		for _, h := range results {
 			hs.profiles[h.Profile] = h

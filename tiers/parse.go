@@ -75,7 +75,7 @@ func Parse(name string, data []byte) (*Config, error) {
 		ChildSectionDelimiter: "\x00",
 	}, data)
 	if err != nil {
-		return nil, &Error{File: name, Problem: "not a valid INI file: " + err.Error()}
+		return nil, syntaxError(name, data, err)
 	}
 
 	p := parser{file: name}
@@ -151,6 +151,25 @@ type parser struct {
 	// unset maps "section\x00key" to the environment variable a value
 	// referred to when that variable was empty, for error messages.
 	unset map[string]string
+}
+
+// syntaxError reports an INI syntax error by line number and first word:
+// the line itself may hold a secret ("aws_secret_access_key wJal…").
+func syntaxError(file string, data []byte, err error) error {
+	var delim ini.ErrDelimiterNotFound
+	if !errors.As(err, &delim) {
+		return &Error{File: file, Problem: "not a valid INI file: " + err.Error()}
+	}
+	bad := strings.TrimSpace(delim.Line)
+	where := ""
+	for i, line := range strings.Split(string(data), "\n") {
+		if strings.TrimSpace(line) == bad {
+			where = fmt.Sprintf("line %d: ", i+1)
+			break
+		}
+	}
+	word, _, _ := strings.Cut(bad, " ")
+	return &Error{File: file, Problem: fmt.Sprintf("%s%q… is not a \"key = value\" line (the rest of the line is not shown, in case it is a secret)", where, word)}
 }
 
 func (p *parser) fail(section, key, value, problem string) {
@@ -356,15 +375,21 @@ func envRef(v string) (string, bool) {
 }
 
 // cleanValue applies configparser's value rules: an inline comment starts at
-// ";" preceded by whitespace, continuation lines lose their indentation, and
-// surrounding whitespace is dropped.
+// ";" preceded by whitespace, an indented line starting with "#" or ";" is
+// a comment rather than a continuation, continuation lines lose their
+// indentation, and surrounding whitespace is dropped.
 func cleanValue(v string) string {
 	lines := strings.Split(v, "\n")
+	kept := lines[:0]
 	for i, l := range lines {
 		if loc := inlineCmt.FindStringIndex(l); loc != nil {
 			l = l[:loc[0]]
 		}
-		lines[i] = strings.TrimSpace(l)
+		l = strings.TrimSpace(l)
+		if i > 0 && (strings.HasPrefix(l, "#") || strings.HasPrefix(l, ";")) {
+			continue
+		}
+		kept = append(kept, l)
 	}
-	return strings.TrimSpace(strings.Join(lines, "\n"))
+	return strings.TrimSpace(strings.Join(kept, "\n"))
 }

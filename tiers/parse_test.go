@@ -99,8 +99,11 @@ func TestLookupAndChannels(t *testing.T) {
 		{"quick", true, "code-fast", "us.anthropic.claude-haiku-4-5-20251001-v1:0", ChannelCurrent},
 		{"code-smart", false, "code-smart", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", ChannelCurrent},
 		{"code-smart", true, "code-smart", "us.anthropic.claude-opus-4-5-20251101-v1:0", ChannelNext},
-		{"local-coder", true, "local-coder", "bartowski/Qwen_Qwen3-30B-A3B-GGUF/Qwen_Qwen3-30B-A3B-Q6_K.gguf", ChannelNext},
+		{"local-coder", true, "local-coder", "bartowski/Qwen_Qwen3-30B-A3B-GGUF/Qwen_Qwen3-30B-A3B-Q4_K_M.gguf", ChannelCurrent}, // llama-swap picks gguf files
 		{"local-coder", false, "local-coder", "bartowski/Qwen_Qwen3-30B-A3B-GGUF/Qwen_Qwen3-30B-A3B-Q4_K_M.gguf", ChannelCurrent},
+	}
+	if got := cfg.Lookup("local-coder").NextModel(); got != "bartowski/Qwen_Qwen3-30B-A3B-GGUF/Qwen_Qwen3-30B-A3B-Q6_K.gguf" {
+		t.Errorf("gguf NextModel = %q", got)
 	}
 	for _, tt := range tests {
 		tier := cfg.Lookup(tt.model)

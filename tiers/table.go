@@ -22,7 +22,7 @@ func (c *Config) WriteTable(w io.Writer, useNext bool) error {
 		model, region, profile := t.Model(false), "-", "-"
 		if next := t.NextModel(); next != "" {
 			arrow := " → "
-			if useNext {
+			if t.Channel(useNext) == ChannelNext {
 				arrow = " ⇒ "
 			}
 			model += arrow + next

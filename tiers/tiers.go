@@ -142,35 +142,38 @@ func (b *Bedrock) Active(useNext bool) Target {
 // HasNext reports whether the tier declares a next-channel file.
 func (g *GGUF) HasNext() bool { return g.HFFileNext != "" || g.HFRepoNext != "" }
 
-// Model describes the tier's model on the given channel in one line, for
-// status displays: a Bedrock model id or "repo/file" for gguf tiers.
+// Model describes the model serving the tier in one line, for status
+// displays: the Bedrock model id of the chosen channel, or "repo/file" for
+// gguf tiers. The channel switch is the router's for bedrock tiers only;
+// which file llama-swap loads for a gguf tier is llama-swap's
+// configuration, so a gguf tier always shows its current file.
 func (t *Tier) Model(useNext bool) string {
 	switch {
 	case t.Bedrock != nil:
 		return t.Bedrock.Active(useNext).ModelID
 	case t.GGUF != nil:
-		g := t.GGUF
-		if useNext && g.HasNext() {
-			return joinNonEmpty(firstNonEmpty(g.HFRepoNext, g.HFRepo), firstNonEmpty(g.HFFileNext, g.HFFile))
-		}
-		return joinNonEmpty(g.HFRepo, g.HFFile)
+		return joinNonEmpty(t.GGUF.HFRepo, t.GGUF.HFFile)
 	}
 	return ""
 }
 
-// NextModel is the model the tier would switch to on the next channel, or ""
-// when it has none.
+// NextModel is the tier's next-channel model ("repo/file" of
+// hf_repo_next/hf_file_next for gguf tiers), or "" when it has none.
 func (t *Tier) NextModel() string {
-	if (t.Bedrock != nil && t.Bedrock.HasNext()) || (t.GGUF != nil && t.GGUF.HasNext()) {
-		return t.Model(true)
+	switch {
+	case t.Bedrock != nil && t.Bedrock.HasNext():
+		return t.Bedrock.ModelIDNext
+	case t.GGUF != nil && t.GGUF.HasNext():
+		g := t.GGUF
+		return joinNonEmpty(firstNonEmpty(g.HFRepoNext, g.HFRepo), firstNonEmpty(g.HFFileNext, g.HFFile))
 	}
 	return ""
 }
 
-// Channel is the channel the tier is on when the next channel is (or is not)
-// selected: tiers without a next target stay on current.
+// Channel is the channel the router serves the tier on: next when it is
+// selected and the bedrock tier has a next model, else current.
 func (t *Tier) Channel(useNext bool) Channel {
-	if t.NextModel() != "" && useNext {
+	if useNext && t.Bedrock != nil && t.Bedrock.HasNext() {
 		return ChannelNext
 	}
 	return ChannelCurrent

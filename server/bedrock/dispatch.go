@@ -33,6 +33,10 @@ func ownProtocol(o *bedrockruntime.Options) {
 
 var errShuttingDown = errors.New("the router is shutting down; the answer was cut short")
 
+func shuttingDown() *openai.Error {
+	return &openai.Error{Status: http.StatusServiceUnavailable, Message: errShuttingDown.Error(), Type: openai.TypeServer, Code: "shutting_down"}
+}
+
 // NewDispatcher returns a dispatcher with an empty client cache.
 func NewDispatcher() *Dispatcher {
 	return &Dispatcher{Clients: NewClients()}
@@ -54,7 +58,15 @@ type Outcome struct {
 func (d *Dispatcher) Serve(w http.ResponseWriter, r *http.Request, ep openai.Endpoint, req *openai.ChatRequest, tier *tiers.Tier, useNext bool) Outcome {
 	target := tier.Bedrock.Active(useNext)
 	out := Outcome{Target: target}
+	ctx, cancel := context.WithCancelCause(r.Context())
+	defer cancel(nil)
+	if d.Stopping != nil {
+		defer context.AfterFunc(d.Stopping, func() { cancel(errShuttingDown) })()
+	}
 	fail := func(e *openai.Error) Outcome {
+		if context.Cause(ctx) == errShuttingDown {
+			e = shuttingDown()
+		}
 		out.Status, out.Err = e.Status, e
 		if r.Context().Err() != nil {
 			out.ClientGone = true
@@ -69,11 +81,6 @@ func (d *Dispatcher) Serve(w http.ResponseWriter, r *http.Request, ep openai.End
 		return fail(oerr)
 	}
 	call := Call{Tier: tier.Name, Model: target.ModelID, Region: target.Region, Profile: tier.Bedrock.Profile}
-	ctx, cancel := context.WithCancelCause(r.Context())
-	defer cancel(nil)
-	if d.Stopping != nil {
-		defer context.AfterFunc(d.Stopping, func() { cancel(errShuttingDown) })()
-	}
 	client, err := d.Clients.Get(ctx, ClientKey{Profile: tier.Bedrock.Profile, Region: target.Region, Endpoint: tier.Bedrock.EndpointURL})
 	if err != nil {
 		return fail(HTTPError(err, call))
@@ -125,7 +132,7 @@ func (d *Dispatcher) Serve(w http.ResponseWriter, r *http.Request, ep openai.End
 	if err := events.Err(); err != nil {
 		e := HTTPError(err, call)
 		if context.Cause(ctx) == errShuttingDown {
-			e = &openai.Error{Status: http.StatusServiceUnavailable, Message: errShuttingDown.Error(), Type: openai.TypeServer, Code: "shutting_down"}
+			e = shuttingDown()
 		}
 		out.Err = e
 		_ = stream.Fail(e)
@@ -138,6 +145,7 @@ func (d *Dispatcher) Serve(w http.ResponseWriter, r *http.Request, ep openai.End
 		_ = stream.Fail(e)
 		return out
 	}
+	_ = rl.closeToolCalls()
 	_ = stream.Finish(rl.finish)
 	if rl.usage != nil && req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
 		_ = stream.Usage(*rl.usage)

@@ -65,6 +65,10 @@ func HTTPError(err error, call Call) *openai.Error {
 		return &openai.Error{Status: status, Message: text, Type: typ, Code: code}
 	}
 
+	var timeout *awshttp.ResponseTimeoutError
+	if errors.As(err, &timeout) {
+		return &openai.Error{Status: http.StatusGatewayTimeout, Message: fmt.Sprintf("%s: Bedrock sent nothing for %s; gave up", call, timeout.TimeoutDur), Type: openai.TypeTimeout, Code: "timeout"}
+	}
 	var cfgErr *ConfigError
 	if errors.As(err, &cfgErr) {
 		return &openai.Error{Status: http.StatusInternalServerError, Message: fmt.Sprintf("%s: %v", call, err), Type: openai.TypeServer, Code: "aws_config"}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/llmstack/llmstack/server/openai"
 	"github.com/llmstack/llmstack/tiers"
@@ -18,6 +19,14 @@ import (
 // never came back (cancelled, interrupted, lost): Bedrock refuses a toolUse
 // without a toolResult in the next turn.
 const OrphanToolResultText = "(no result; tool call was cancelled or interrupted -- treat as failed)"
+
+// EmptyToolResultText stands in for a tool result with no output (a quiet
+// command): Bedrock refuses blank text.
+const EmptyToolResultText = "(no output)"
+
+// ContinuationText opens a history that starts with the model's turn (an
+// agent trimmed or compacted it): Bedrock wants the user to speak first.
+const ContinuationText = "(continuing an earlier conversation)"
 
 // ReplayedToolDescription describes the stub tools declared when history
 // replays tool calls but the request carries no tools.
@@ -38,6 +47,9 @@ func BuildRequest(req *openai.ChatRequest, tier *tiers.Tier, target tiers.Target
 	}
 	if len(converted) == 0 {
 		return nil, openai.InvalidRequest("nothing to send: the request has no user or assistant message with content (Bedrock needs at least one)", "empty_conversation")
+	}
+	if converted[0].Role == "assistant" {
+		converted = slices.Insert(converted, 0, Message{Role: "user", Content: []ContentBlock{{Text: ContinuationText}}})
 	}
 	unmatchedResultsToText(converted)
 	out := &ConverseRequest{
@@ -71,7 +83,7 @@ func SystemBlocks(msgs []openai.Message) []SystemBlock {
 		if m.Role != "system" && m.Role != "developer" {
 			continue
 		}
-		if text := m.Content.Text(); text != "" {
+		if text := m.Content.Text(); !blank(text) {
 			out = append(out, SystemBlock{Text: text})
 		}
 	}
@@ -97,6 +109,10 @@ func ConvertMessages(msgs []openai.Message) ([]Message, *openai.Error) {
 		turns = append(turns, turn{role: role, blocks: blocks})
 	}
 
+	// Tool call ids go to Bedrock in its alphabet and unique across the
+	// conversation; callIDs maps the ids of the latest assistant turn to
+	// what was sent, for the tool results that answer it.
+	ids := toolIDs{used: map[string]bool{}}
 	for i, m := range msgs {
 		switch m.Role {
 		case "system", "developer":
@@ -106,15 +122,19 @@ func ConvertMessages(msgs []openai.Message) ([]Message, *openai.Error) {
 			if id == "" {
 				id = m.ID
 			}
+			text := m.Content.Text()
+			if blank(text) {
+				text = EmptyToolResultText
+			}
 			add("user", []ContentBlock{{ToolResult: &ToolResult{
-				ToolUseID: id,
-				Content:   []ToolResultContent{{Text: m.Content.Text()}},
+				ToolUseID: ids.result(id),
+				Content:   []ToolResultContent{{Text: text}},
 			}}})
 			continue
 		}
 
 		var blocks []ContentBlock
-		if text := m.Content.Text(); text != "" {
+		if text := m.Content.Text(); !blank(text) {
 			blocks = append(blocks, ContentBlock{Text: text})
 		}
 		images, err := imageBlocks(i, m.Content)
@@ -125,13 +145,10 @@ func ConvertMessages(msgs []openai.Message) ([]Message, *openai.Error) {
 		role := "user"
 		if m.Role == "assistant" {
 			role = "assistant"
+			ids.newTurn()
 			for _, tc := range m.ToolCalls {
-				id := tc.ID
-				if id == "" {
-					id = openai.NewToolCallID()
-				}
 				blocks = append(blocks, ContentBlock{ToolUse: &ToolUse{
-					ToolUseID: id,
+					ToolUseID: ids.call(tc.ID),
 					Name:      tc.Function.Name,
 					Input:     ToolInput(tc.Function.Arguments),
 				}})
@@ -217,6 +234,52 @@ func hasToolUse(blocks []ContentBlock, id string) bool {
 	return false
 }
 
+// blank reports whether text has nothing but white space, which Bedrock
+// refuses as a text block.
+func blank(text string) bool { return strings.TrimSpace(text) == "" }
+
+// toolIDs rewrites tool call ids into what Bedrock accepts
+// ([a-zA-Z0-9_-]+, unique in the conversation). Histories replayed from
+// other providers carry ids such as "functions.bash:0", or reuse "call_0"
+// turn after turn. Valid, unique ids pass unchanged.
+type toolIDs struct {
+	used map[string]bool
+	turn map[string]string // id as sent by the client → id sent to Bedrock
+}
+
+func (t *toolIDs) newTurn() { t.turn = map[string]string{} }
+
+// call assigns the Bedrock id of a tool call in the current assistant turn.
+func (t *toolIDs) call(id string) string {
+	wire := sanitizeToolID(id)
+	if wire == "" {
+		wire = openai.NewToolCallID()
+	}
+	for n := 2; t.used[wire]; n++ {
+		wire = fmt.Sprintf("%s_%d", sanitizeToolID(id), n)
+	}
+	t.used[wire] = true
+	t.turn[id] = wire
+	return wire
+}
+
+// result gives the Bedrock id of the call a tool result answers.
+func (t *toolIDs) result(id string) string {
+	if wire, ok := t.turn[id]; ok {
+		return wire
+	}
+	return sanitizeToolID(id)
+}
+
+func sanitizeToolID(id string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '_' || r == '-' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return '_'
+	}, id)
+}
+
 func hasResult(blocks []ContentBlock, id string) bool {
 	for _, b := range blocks {
 		if b.ToolResult != nil && b.ToolResult.ToolUseID == id {
@@ -250,6 +313,13 @@ func ToolInput(raw json.RawMessage) json.RawMessage {
 	if !ok {
 		out, _ := json.Marshal(map[string]string{"_raw": text})
 		return out
+	}
+	if !utf8.Valid(v) {
+		// Re-encode so invalid bytes become U+FFFD, as everywhere else.
+		var any any
+		if json.Unmarshal(v, &any) == nil {
+			v, _ = json.Marshal(any)
+		}
 	}
 	if v[0] != '{' {
 		return append(append([]byte(`{"value":`), v...), '}')
@@ -323,13 +393,16 @@ func toolConfig(tools []openai.Tool, choice json.RawMessage) (*ToolConfig, *open
 	if len(specs) == 0 {
 		return nil, nil
 	}
-	tc := &ToolConfig{Tools: specs}
 	c, err := toolChoice(choice)
 	if err != nil {
 		return nil, err
 	}
-	tc.ToolChoice = c
-	return tc, nil
+	if none := bytes.TrimSpace(choice); string(none) == `"none"` {
+		// Converse cannot forbid tools it was given, so none are given;
+		// a history with tool calls still gets stub declarations.
+		return nil, nil
+	}
+	return &ToolConfig{Tools: specs, ToolChoice: c}, nil
 }
 
 // toolChoice maps tool_choice: "required" forces some tool, a named function
@@ -363,18 +436,25 @@ func toolChoice(raw json.RawMessage) (*ToolChoice, *openai.Error) {
 }
 
 // inferenceConfig forwards temperature, top_p, max tokens and stop
-// sequences. The tier's sampler temp/top_p fill in what the caller left
-// unset (its other keys are llama.cpp knobs Converse has no place for), and
-// max_output_tokens is the default and the ceiling for max tokens.
+// sequences. The tier's sampler temp/top_p apply when the caller set
+// neither (its other keys are llama.cpp knobs Converse has no place for),
+// and max_output_tokens is the default and the ceiling for max tokens.
 func inferenceConfig(req *openai.ChatRequest, tier *tiers.Tier) *InferenceConfig {
 	var ic InferenceConfig
 	set := false
-	if v, ok := pick(req.Temperature, tier.Sampler, "temp"); ok {
-		f := float32(v)
+	temp, topP := req.Temperature, req.TopP
+	if temp == nil && topP == nil {
+		// The caller made no sampling choice: the tier's applies. One the
+		// caller made is theirs alone, since some models (Claude 4.5)
+		// refuse temperature and top_p together.
+		temp, topP = samplerValue(tier.Sampler, "temp"), samplerValue(tier.Sampler, "top_p")
+	}
+	if temp != nil {
+		f := float32(*temp)
 		ic.Temperature, set = &f, true
 	}
-	if v, ok := pick(req.TopP, tier.Sampler, "top_p"); ok {
-		f := float32(v)
+	if topP != nil {
+		f := float32(*topP)
 		ic.TopP, set = &f, true
 	}
 	maxTokens := 0
@@ -400,11 +480,11 @@ func inferenceConfig(req *openai.ChatRequest, tier *tiers.Tier) *InferenceConfig
 	return &ic
 }
 
-func pick(caller *float64, s tiers.Sampler, key string) (float64, bool) {
-	if caller != nil {
-		return *caller, true
+func samplerValue(s tiers.Sampler, key string) *float64 {
+	if v, ok := s.Get(key); ok {
+		return &v
 	}
-	return s.Get(key)
+	return nil
 }
 
 // imageBlocks turns data: URL image parts into Converse image blocks.

@@ -198,8 +198,12 @@ func TestBuildRequestSeed(t *testing.T) {
 	if got.ModelID != "anthropic.claude-test-v1:0" {
 		t.Errorf("ModelID = %q", got.ModelID)
 	}
+	// ConvertMessages gives the seed's two turns (asserted above);
+	// BuildRequest also opens the history with a user turn, as Bedrock
+	// requires the user to speak first.
 	assertJSONEqual(t, "converse request", got, `{
 		"messages":[
+			{"role":"user","content":[{"text":"(continuing an earlier conversation)"}]},
 			{"role":"assistant","content":[{"text":"I'll run a tool"},{"toolUse":{"toolUseId":"call_123","name":"get_weather","input":{"city":"NYC"}}}]},
 			{"role":"user","content":[{"toolResult":{"toolUseId":"call_123","content":[{"text":"(no result; tool call was cancelled or interrupted -- treat as failed)"}],"status":"error"}}]}
 		],

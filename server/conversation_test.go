@@ -16,14 +16,14 @@ import (
 	"github.com/llmstack/llmstack/tiers"
 )
 
-// TestReviewConversationStartingWithAssistant: Converse requires the first
+// TestConversationStartingWithAssistant: Converse requires the first
 // message to be a user turn. Histories that start with an assistant turn are
 // common (a greeting replayed by a chat UI, or a history an agent trimmed or
 // compacted so that it now begins with the model's reply or tool call). The
 // router passes such a history through unchanged and Bedrock (and the fake,
 // which applies the same rule) answers 400, so the conversation is wedged:
 // every retry fails the same way.
-func TestReviewConversationStartingWithAssistant(t *testing.T) {
+func TestConversationStartingWithAssistant(t *testing.T) {
 	for _, tt := range []struct{ name, messages string }{
 		{"greeting", `[{"role":"system","content":"You are helpful."},
 			{"role":"assistant","content":"Hi! How can I help?"},
@@ -44,13 +44,13 @@ func TestReviewConversationStartingWithAssistant(t *testing.T) {
 	}
 }
 
-// TestReviewStreamedToolCallWithoutArguments: Bedrock streams a call of a
+// TestStreamedToolCallWithoutArguments: Bedrock streams a call of a
 // tool that takes no arguments as contentBlockStart + contentBlockStop with
 // no input deltas. The router then leaves the OpenAI tool call's arguments
 // as "" (not JSON), while the non-streaming path answers "{}" for the very
 // same call. Clients that json-parse arguments (OpenAI SDK helpers,
 // LangChain, many agents) fail on "".
-func TestReviewStreamedToolCallWithoutArguments(t *testing.T) {
+func TestStreamedToolCallWithoutArguments(t *testing.T) {
 	f := newFixture(t)
 	f.fake.Respond(func(fakebedrock.Request) fakebedrock.Reply {
 		return fakebedrock.Reply{ToolUses: []fakebedrock.ToolUse{{ID: "tooluse_1", Name: "list_files", InputChunks: []string{}}}}
@@ -98,13 +98,13 @@ func TestReviewStreamedToolCallWithoutArguments(t *testing.T) {
 	}
 }
 
-// TestReviewNonStreamingRequestCutByShutdown: when the shutdown grace
+// TestNonStreamingRequestCutByShutdown: when the shutdown grace
 // period ends, a streaming request gets an error chunk with code
 // shutting_down, but a non-streaming request still waiting for Bedrock is
 // answered with HTTP status 499 and "request cancelled before Bedrock
 // answered": a non-standard status (nginx's "client closed request") sent
 // to a client that did not cancel anything.
-func TestReviewNonStreamingRequestCutByShutdown(t *testing.T) {
+func TestNonStreamingRequestCutByShutdown(t *testing.T) {
 	f := newFixture(t)
 	f.fake.Respond(func(fakebedrock.Request) fakebedrock.Reply {
 		return fakebedrock.Reply{Text: "late", FirstTokenDelay: 30 * time.Second}

@@ -8,7 +8,7 @@ import (
 	"github.com/llmstack/llmstack/server/openai"
 )
 
-// TestReviewNoBlankTextBlocks: Bedrock Converse rejects text blocks that
+// TestNoBlankTextBlocks: Bedrock Converse rejects text blocks that
 // are empty or only whitespace ("text content blocks must contain
 // non-whitespace text"), in messages, in toolResult content and in system
 // blocks. The translation only drops text that is exactly "", so:
@@ -19,7 +19,7 @@ import (
 //
 // Each of these is a 400 from Bedrock, and since the block stays in the
 // client's history, every later request of the conversation fails too.
-func TestReviewNoBlankTextBlocks(t *testing.T) {
+func TestNoBlankTextBlocks(t *testing.T) {
 	tests := []struct{ name, body string }{
 		{"empty-tool-result", `{"model":"agent","messages":[
 			{"role":"user","content":"Create the build directory"},

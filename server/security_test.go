@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestReviewRejectsForeignHost: binding loopback does not make the router
+// TestRejectsForeignHost: binding loopback does not make the router
 // "this machine only". A web page on a domain that resolves to 127.0.0.1
 // (DNS rebinding) reaches it with its own Host header and, being same-origin
 // for the browser, can read the answers: /health (profiles, masked key ids,
@@ -15,7 +15,7 @@ import (
 // account, plus every llama-swap route through the pass-through. The router
 // checks neither Host nor Origin. A request whose Host is not a loopback
 // name or address should be refused.
-func TestReviewRejectsForeignHost(t *testing.T) {
+func TestRejectsForeignHost(t *testing.T) {
 	f := newFixture(t)
 	for _, path := range []string{"/health", "/v1/models"} {
 		req, err := http.NewRequest(http.MethodGet, f.url+path, nil)
@@ -35,12 +35,12 @@ func TestReviewRejectsForeignHost(t *testing.T) {
 	}
 }
 
-// TestReviewCrossOriginSimpleRequestReachesBedrock: any web page the user
+// TestCrossOriginSimpleRequestReachesBedrock: any web page the user
 // visits can make the browser POST a "simple" cross-origin request
 // (Content-Type text/plain, no preflight) to http://127.0.0.1:10101. The
 // router does not look at Content-Type or Origin, so the request is served
 // and a paid Bedrock call goes out on the user's credentials.
-func TestReviewCrossOriginSimpleRequestReachesBedrock(t *testing.T) {
+func TestCrossOriginSimpleRequestReachesBedrock(t *testing.T) {
 	f := newFixture(t)
 	req, err := http.NewRequest(http.MethodPost, f.url+"/v1/chat/completions",
 		strings.NewReader(`{"model":"code-smart","messages":[{"role":"user","content":"hi"}]}`))
