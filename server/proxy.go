@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -89,8 +91,25 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, start time.Time
 }
 
 // passThrough sends every route the router does not own to llama-swap.
+// Bodies are read first and handed over whole, as for chat requests: a
+// ReverseProxy that streams the request body can lose the upstream's
+// streamed answer on HTTP/1.1 when the upstream answers before it has read
+// the body.
 func (s *Server) passThrough(w http.ResponseWriter, r *http.Request) {
-	s.forward(w, r, time.Now(), s.cfg.Load(), nil, "")
+	start := time.Now()
+	if r.Body != nil && r.Body != http.NoBody {
+		body, err := readBody(w, r)
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				s.reject(w, r, start, &openai.Error{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("request body is larger than %d MiB", MaxBodyBytes>>20), Type: openai.TypeInvalidRequest, Code: "body_too_large"})
+			}
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+	}
+	s.forward(w, r, start, s.cfg.Load(), nil, "")
 }
 
 // statusWriter remembers the status of a proxied response.
