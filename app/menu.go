@@ -256,16 +256,18 @@ func ProfileDetails(p bedrock.ProfileHealth, now time.Time) []string {
 	return append(lines, "Checked: "+p.Checked.Local().Format("15:04:05"))
 }
 
+// profileMark is the mark of a profile's state: its level's, or "…" while
+// it has not been checked.
 func profileMark(s bedrock.ProfileState) string {
 	switch s {
-	case bedrock.ProfileError:
-		return "✗"
-	case bedrock.ProfileExpiring:
-		return "⚠"
 	case bedrock.ProfileUnknown:
 		return "…"
+	case bedrock.ProfileError:
+		return mark(server.LevelError)
+	case bedrock.ProfileExpiring:
+		return mark(server.LevelWarn)
 	}
-	return "✓"
+	return mark(server.LevelOK)
 }
 
 // profileRegions maps profiles to the region their config sets, for tiers
