@@ -98,7 +98,7 @@ aws_endpoint_url = %[3]s
 		t.Fatal(err)
 	}
 	menu, err := item.WaitLayoutChange(ctx, func(m *trayhost.MenuNode) bool {
-		return m.Find("llmstack — "+base+"/v1") != nil && m.Find("✓ default chain") != nil && m.Find("✗ ghost") != nil && m.Find("✓ work") != nil
+		return built(m) && m.Find("llmstack — "+base+"/v1") != nil && m.Find("✓ default chain") != nil && m.Find("✗ ghost") != nil && m.Find("✓ work") != nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -138,9 +138,15 @@ aws_endpoint_url = %[3]s
 	}
 
 	// Switch to the next channel from the tray.
-	menu, err = item.ClickUntil(ctx, "Use next channel", func(m *trayhost.MenuNode) bool {
+	if _, err = item.ClickUntil(ctx, "Use next channel", func(m *trayhost.MenuNode) bool {
 		n := m.Find("Use next channel")
 		return n != nil && n.Checked()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	menu, err = item.WaitLayoutChange(ctx, func(m *trayhost.MenuNode) bool {
+		n := m.Find("Use next channel")
+		return built(m) && n != nil && n.Checked()
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -158,13 +164,13 @@ aws_endpoint_url = %[3]s
 	// An edit of models.ini shows up in the menu.
 	data, _ := os.ReadFile(ini)
 	writeFile(t, ini, strings.Replace(string(data), "aws_model_id = fast-v1", "aws_model_id = fast-v9", 1))
-	if _, err := item.WaitLayoutChange(ctx, trayhost.HasLabel("✓ code-fast — fast-v9")); err != nil {
+	if _, err := item.WaitLayoutChange(ctx, func(m *trayhost.MenuNode) bool { return built(m) && m.Find("✓ code-fast — fast-v9") != nil }); err != nil {
 		t.Errorf("models.ini edit not shown: %v", err)
 	}
 	// A broken edit is reported and the last good config keeps serving.
 	data, _ = os.ReadFile(ini)
 	writeFile(t, ini, string(data)+"\n[broken]\nbackend = openai\n")
-	if _, err := item.WaitLayoutChange(ctx, trayhost.HasLabel("⚠ models.ini not applied")); err != nil {
+	if _, err := item.WaitLayoutChange(ctx, func(m *trayhost.MenuNode) bool { return built(m) && m.Find("⚠ models.ini not applied") != nil }); err != nil {
 		t.Errorf("broken models.ini not reported: %v", err)
 	}
 	if got := chat(t, fake, base, "code-fast"); got.ModelID != "fast-v9" {
@@ -173,7 +179,7 @@ aws_endpoint_url = %[3]s
 	writeFile(t, ini, string(data))
 
 	// Quit from the menu: the process ends and the port closes.
-	menu, _ = item.Layout(ctx)
+	menu, _ = item.WaitLayoutChange(ctx, built)
 	quit := menu.Find("Quit")
 	if quit == nil {
 		t.Fatalf("no Quit item:\n%s", menu.Dump())
@@ -199,13 +205,20 @@ aws_endpoint_url = %[3]s
 	}
 	if _, err := item.WaitLayoutChange(ctx, func(m *trayhost.MenuNode) bool {
 		n := m.Find("Use next channel")
-		return n != nil && n.Checked() && m.Find("llmstack — "+base) != nil
+		return built(m) && n != nil && n.Checked() && m.Find("llmstack — "+base) != nil
 	}); err != nil {
 		t.Fatalf("the next channel was not remembered: %v", err)
 	}
 	if got := chat(t, fake, base, "code-smart"); got.ModelID != "smart-v2" {
 		t.Errorf("after a restart Bedrock got %s, want smart-v2", got.ModelID)
 	}
+}
+
+// built reports whether a menu read over D-Bus is whole: Fyne rebuilds the
+// menu item by item and signals part-way, so a read can see half a menu.
+// Quit is always the last item.
+func built(m *trayhost.MenuNode) bool {
+	return m != nil && m.Find("Quit") != nil
 }
 
 // findLabel finds a node whose label, with dbusmenu's "__" escapes undone,
