@@ -234,22 +234,7 @@ func startDBus(t testing.TB, dir string, log *lineLog) (string, error) {
 		return "", err
 	}
 	cmd := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--print-address=3")
-	killWithParent(cmd)
-	cmd.Stdout = log
-	cmd.Stderr = log
-	r, w, err := os.Pipe()
-	if err != nil {
-		return "", err
-	}
-	defer r.Close()
-	cmd.ExtraFiles = []*os.File{w}
-	err = cmd.Start()
-	w.Close()
-	if err != nil {
-		return "", err
-	}
-	done := stopOnCleanup(t, cmd)
-	line, err := readLine(r, done, startTimeout)
+	line, err := startReporting(t, cmd, log)
 	if err != nil {
 		return "", fmt.Errorf("reading its address: %w", err)
 	}
@@ -259,16 +244,15 @@ func startDBus(t testing.TB, dir string, log *lineLog) (string, error) {
 	return line, nil
 }
 
-// startXvfb runs Xvfb on a display number it picks itself (-displayfd), which
-// avoids races with other X servers and tests, and waits until it is ready
-// (Xvfb writes the number only once it accepts connections).
-func startXvfb(t testing.TB, log *lineLog) (string, error) {
+// startReporting starts cmd with a pipe as file descriptor 3 and returns
+// the first line the process writes there: the bus address or display
+// number it chose. The process is stopped when the test ends.
+func startReporting(t testing.TB, cmd *exec.Cmd, log *lineLog) (string, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return "", err
 	}
 	defer r.Close()
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp", "-noreset")
 	killWithParent(cmd)
 	cmd.Stdout = log
 	cmd.Stderr = log
@@ -279,7 +263,15 @@ func startXvfb(t testing.TB, log *lineLog) (string, error) {
 		return "", err
 	}
 	done := stopOnCleanup(t, cmd)
-	line, err := readLine(r, done, startTimeout)
+	return readLine(r, done, startTimeout)
+}
+
+// startXvfb runs Xvfb on a display number it picks itself (-displayfd), which
+// avoids races with other X servers and tests, and waits until it is ready
+// (Xvfb writes the number only once it accepts connections).
+func startXvfb(t testing.TB, log *lineLog) (string, error) {
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp", "-noreset")
+	line, err := startReporting(t, cmd, log)
 	if err != nil {
 		return "", fmt.Errorf("reading its display number: %w", err)
 	}
