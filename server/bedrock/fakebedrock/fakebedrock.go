@@ -211,7 +211,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.converse(w, r, reply)
 		return
 	}
-	s.converseStream(w, r, reply)
+	s.converseStream(w, r, reply, early)
 }
 
 func (s *Server) defaultReply() Reply {
@@ -323,10 +323,14 @@ func (s *Server) converse(w http.ResponseWriter, r *http.Request, reply Reply) {
 	_, _ = w.Write(out)
 }
 
-func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, reply Reply) {
-	w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
-	w.Header().Set("X-Amzn-Requestid", requestID())
-	w.WriteHeader(http.StatusOK) // a no-op after EarlyHeaders
+// converseStream writes the event stream; headersSent says ServeHTTP
+// already answered 200 (Options.EarlyHeaders).
+func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, reply Reply, headersSent bool) {
+	if !headersSent {
+		w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
+		w.Header().Set("X-Amzn-Requestid", requestID())
+		w.WriteHeader(http.StatusOK)
+	}
 	rc := http.NewResponseController(w)
 	enc := eventstream.NewEncoder() // not safe for concurrent use: one per stream
 	first := true
