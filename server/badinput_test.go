@@ -32,6 +32,8 @@ func TestBadRequests(t *testing.T) {
 		{"tool-without-name", "/v1/chat/completions", `{"model":"code-fast","tools":[{"type":"function","function":{}}],"messages":[{"role":"user","content":"hi"}]}`, "tools[0]: function.name is required"},
 		{"bad-tool-choice", "/v1/chat/completions", `{"model":"code-fast","tool_choice":"sometimes","tools":[{"type":"function","function":{"name":"x"}}],"messages":[{"role":"user","content":"hi"}]}`, `tool_choice "sometimes"`},
 		{"remote-image", "/v1/chat/completions", `{"model":"code-fast","messages":[{"role":"user","content":[{"type":"text","text":"what is this"},{"type":"image_url","image_url":{"url":"https://example.com/cat.png"}}]}]}`, "base64 data: URL"},
+		{"n-above-one", "/v1/chat/completions", `{"model":"code-fast","n":3,"messages":[{"role":"user","content":"hi"}]}`, `"n" is 3`},
+		{"bad-response-format", "/v1/chat/completions", `{"model":"code-fast","response_format":{"type":"json_schema","json_schema":{"name":"x"}},"messages":[{"role":"user","content":"hi"}]}`, "json_schema.schema must be a JSON Schema object"},
 		{"no-prompt", "/v1/completions", `{"model":"code-fast"}`, `"prompt" is required`},
 	}
 	for _, tt := range tests {

@@ -79,6 +79,13 @@ func TestBedrockEndToEnd(t *testing.T) {
 			op:    "Converse", model: "smart-model-v1", key: keySmart, region: "us-east-1", token: "token-smart", route: "code-smart; reason=explicit",
 		},
 		{
+			name:  "structured-output-stream",
+			path:  "/v1/chat/completions",
+			body:  `{"model":"code-fast","stream":true,"messages":[{"role":"user","content":"A colour?"}],"response_format":{"type":"json_schema","json_schema":{"name":"colour","strict":true,"schema":{"type":"object","properties":{"name":{"type":"string"}},"required":["name"],"additionalProperties":false}}}}`,
+			reply: fakebedrock.Reply{Chunks: []string{`{"name":`, `"teal"}`}},
+			op:    "ConverseStream", model: "fast-model-v1", key: keyFast, region: "us-west-2", route: "code-fast; reason=explicit", streaming: true,
+		},
+		{
 			name:  "auto-plan",
 			path:  "/v1/chat/completions",
 			body:  `{"model":"auto","messages":[{"role":"user","content":"What architecture should we use for the cache?"}]}`,

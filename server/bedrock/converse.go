@@ -17,6 +17,7 @@ type ConverseRequest struct {
 	System          []SystemBlock    `json:"system,omitempty"`
 	InferenceConfig *InferenceConfig `json:"inferenceConfig,omitempty"`
 	ToolConfig      *ToolConfig      `json:"toolConfig,omitempty"`
+	OutputConfig    *OutputConfig    `json:"outputConfig,omitempty"`
 }
 
 // Message is one turn; roles strictly alternate user / assistant.
@@ -109,4 +110,29 @@ type ToolChoice struct {
 // SpecificTool names the tool a ToolChoice forces.
 type SpecificTool struct {
 	Name string `json:"name"`
+}
+
+// OutputConfig asks for structured output: the answer's text must be JSON
+// that follows a schema.
+type OutputConfig struct {
+	TextFormat *OutputFormat `json:"textFormat"`
+}
+
+// OutputFormat is the structured output format; Type is "json_schema".
+type OutputFormat struct {
+	Type      string          `json:"type"`
+	Structure OutputStructure `json:"structure"`
+}
+
+// OutputStructure holds the schema the output must follow.
+type OutputStructure struct {
+	JSONSchema JSONSchemaDefinition `json:"jsonSchema"`
+}
+
+// JSONSchemaDefinition carries the schema as a string of compact JSON, the
+// way Bedrock takes it.
+type JSONSchemaDefinition struct {
+	Schema      string `json:"schema"`
+	Name        string `json:"name,omitempty"`
+	Description string `json:"description,omitempty"`
 }

@@ -15,6 +15,7 @@ func (r *ConverseRequest) converseInput() *bedrockruntime.ConverseInput {
 		System:          sdkSystem(r.System),
 		InferenceConfig: r.InferenceConfig.sdk(),
 		ToolConfig:      r.ToolConfig.sdk(),
+		OutputConfig:    r.OutputConfig.sdk(),
 	}
 }
 
@@ -26,6 +27,7 @@ func (r *ConverseRequest) converseStreamInput() *bedrockruntime.ConverseStreamIn
 		System:          sdkSystem(r.System),
 		InferenceConfig: r.InferenceConfig.sdk(),
 		ToolConfig:      r.ToolConfig.sdk(),
+		OutputConfig:    r.OutputConfig.sdk(),
 	}
 }
 
@@ -86,6 +88,23 @@ func (ic *InferenceConfig) sdk() *types.InferenceConfiguration {
 		TopP:          ic.TopP,
 		StopSequences: ic.StopSequences,
 	}
+}
+
+func (oc *OutputConfig) sdk() *types.OutputConfig {
+	if oc == nil || oc.TextFormat == nil {
+		return nil
+	}
+	def := types.JsonSchemaDefinition{Schema: aws.String(oc.TextFormat.Structure.JSONSchema.Schema)}
+	if n := oc.TextFormat.Structure.JSONSchema.Name; n != "" {
+		def.Name = aws.String(n)
+	}
+	if d := oc.TextFormat.Structure.JSONSchema.Description; d != "" {
+		def.Description = aws.String(d)
+	}
+	return &types.OutputConfig{TextFormat: &types.OutputFormat{
+		Type:      types.OutputFormatType(oc.TextFormat.Type),
+		Structure: &types.OutputFormatStructureMemberJsonSchema{Value: def},
+	}}
 }
 
 func (tc *ToolConfig) sdk() *types.ToolConfiguration {

@@ -32,10 +32,22 @@ const ContinuationText = "(continuing an earlier conversation)"
 // replays tool calls but the request carries no tools.
 const ReplayedToolDescription = "(replayed from history; schema unavailable)"
 
+// JSONObjectInstruction is the system prompt added for response_format
+// json_object: Bedrock's structured output needs a schema, so the model is
+// told instead.
+const JSONObjectInstruction = "Respond with a single valid JSON object and nothing else: no prose, no code fences."
+
 // BuildRequest turns an OpenAI request for a bedrock tier into a Converse
 // request for the tier's model on the chosen channel. Sampler defaults and
 // max_output_tokens of the tier apply where the caller set nothing.
 func BuildRequest(req *openai.ChatRequest, tier *tiers.Tier, target tiers.Target) (*ConverseRequest, *openai.Error) {
+	if req.N != nil && *req.N != 1 {
+		return nil, openai.InvalidRequest(fmt.Sprintf(`"n" is %d: Bedrock answers with one choice per request; omit "n" or send 1`, *req.N), "unsupported_parameter")
+	}
+	output, jsonObject, err := outputConfig(req.ResponseFormat)
+	if err != nil {
+		return nil, err
+	}
 	msgs := req.Messages
 	if msgs == nil {
 		// /v1/completions: the prompt is a single user turn.
@@ -57,6 +69,10 @@ func BuildRequest(req *openai.ChatRequest, tier *tiers.Tier, target tiers.Target
 		Messages:        converted,
 		System:          SystemBlocks(msgs),
 		InferenceConfig: inferenceConfig(req, tier),
+		OutputConfig:    output,
+	}
+	if jsonObject {
+		out.System = append(out.System, SystemBlock{Text: JSONObjectInstruction})
 	}
 	out.ToolConfig, err = toolConfig(req.Tools, req.ToolChoice)
 	if err != nil {
@@ -70,6 +86,38 @@ func BuildRequest(req *openai.ChatRequest, tier *tiers.Tier, target tiers.Target
 		}
 	}
 	return out, nil
+}
+
+// outputConfig maps response_format: json_schema becomes Bedrock's
+// structured output; json_object, which has no schema, is asked for in the
+// system prompt (jsonObject); text needs nothing.
+func outputConfig(rf *openai.ResponseFormat) (out *OutputConfig, jsonObject bool, _ *openai.Error) {
+	if rf == nil {
+		return nil, false, nil
+	}
+	switch rf.Type {
+	case "", "text":
+		return nil, false, nil
+	case "json_object":
+		return nil, true, nil
+	case "json_schema":
+	default:
+		return nil, false, openai.InvalidRequest(fmt.Sprintf("response_format.type %q is not supported (want text, json_object or json_schema)", rf.Type), "invalid_response_format")
+	}
+	js := rf.JSONSchema
+	if js == nil {
+		return nil, false, openai.InvalidRequest(`response_format.json_schema is required when response_format.type is "json_schema"`, "invalid_response_format")
+	}
+	schema, ok := compactJSON(js.Schema)
+	if !ok || len(schema) == 0 || schema[0] != '{' {
+		return nil, false, openai.InvalidRequest("response_format.json_schema.schema must be a JSON Schema object", "invalid_response_format")
+	}
+	return &OutputConfig{TextFormat: &OutputFormat{
+		Type: "json_schema",
+		Structure: OutputStructure{JSONSchema: JSONSchemaDefinition{
+			Schema: string(schema), Name: js.Name, Description: js.Description,
+		}},
+	}}, false, nil
 }
 
 func textContent(s string) openai.Content {

@@ -27,6 +27,23 @@ type ChatRequest struct {
 	MaxTokens           *int            `json:"max_tokens"`
 	MaxCompletionTokens *int            `json:"max_completion_tokens"`
 	Stop                Stop            `json:"stop"`
+	N                   *int            `json:"n"`
+	ResponseFormat      *ResponseFormat `json:"response_format"`
+}
+
+// ResponseFormat is the response_format object: "text", "json_object", or
+// "json_schema" with the schema the answer must follow.
+type ResponseFormat struct {
+	Type       string      `json:"type"`
+	JSONSchema *JSONSchema `json:"json_schema"`
+}
+
+// JSONSchema is response_format.json_schema.
+type JSONSchema struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Schema      json.RawMessage `json:"schema"`
+	Strict      *bool           `json:"strict"`
 }
 
 // StreamOptions is the stream_options object.

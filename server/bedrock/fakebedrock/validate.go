@@ -19,6 +19,16 @@ type converseBody struct {
 			} `json:"toolSpec"`
 		} `json:"tools"`
 	} `json:"toolConfig"`
+	OutputConfig *struct {
+		TextFormat *struct {
+			Type      string `json:"type"`
+			Structure *struct {
+				JSONSchema *struct {
+					Schema json.RawMessage `json:"schema"`
+				} `json:"jsonSchema"`
+			} `json:"structure"`
+		} `json:"textFormat"`
+	} `json:"outputConfig"`
 }
 
 // validate applies the request rules Bedrock enforces and returns its
@@ -75,6 +85,34 @@ func validate(body []byte) string {
 				return fmt.Sprintf("toolConfig.tools.%d.toolSpec.name: must not be empty", i)
 			}
 		}
+	}
+	if msg := validateOutputConfig(req); msg != "" {
+		return msg
+	}
+	return ""
+}
+
+// validateOutputConfig checks structured output: a json_schema text format
+// whose schema is a string holding a JSON object.
+func validateOutputConfig(req converseBody) string {
+	oc := req.OutputConfig
+	if oc == nil || oc.TextFormat == nil {
+		return ""
+	}
+	tf := oc.TextFormat
+	if tf.Type != "json_schema" {
+		return fmt.Sprintf("outputConfig.textFormat.type: %q is not json_schema", tf.Type)
+	}
+	if tf.Structure == nil || tf.Structure.JSONSchema == nil {
+		return "outputConfig.textFormat.structure.jsonSchema is required"
+	}
+	var schema string
+	if err := json.Unmarshal(tf.Structure.JSONSchema.Schema, &schema); err != nil {
+		return "outputConfig.textFormat.structure.jsonSchema.schema must be a string"
+	}
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(schema), &obj); err != nil {
+		return "The provided JSON schema is invalid: " + err.Error()
 	}
 	return ""
 }
