@@ -41,22 +41,57 @@ type Clients struct {
 	http *awshttp.BuildableClient
 
 	mu      sync.Mutex
-	clients map[ClientKey]*bedrockruntime.Client
+	clients map[ClientKey]*clientEntry
+}
+
+// clientEntry is one client, or the build of it under way: ready closes
+// when cl or err is set.
+type clientEntry struct {
+	ready chan struct{}
+	cl    *bedrockruntime.Client
+	err   error
 }
 
 // NewClients returns an empty client cache.
 func NewClients() *Clients {
-	return &Clients{http: newHTTPClient(), clients: map[ClientKey]*bedrockruntime.Client{}}
+	return &Clients{http: newHTTPClient(), clients: map[ClientKey]*clientEntry{}}
 }
 
 // Get returns the client for key, building it (which reads the AWS config
-// files) the first time.
+// files) the first time. Concurrent first requests for one key share one
+// build, and a slow build for one profile does not hold up the others. A
+// failed build is not kept: the next request tries again, so fixing the
+// profile needs no restart.
 func (c *Clients) Get(ctx context.Context, key ClientKey) (*bedrockruntime.Client, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cl, ok := c.clients[key]; ok {
-		return cl, nil
+	e, ok := c.clients[key]
+	if !ok {
+		e = &clientEntry{ready: make(chan struct{})}
+		c.clients[key] = e
 	}
+	c.mu.Unlock()
+	if ok {
+		select {
+		case <-e.ready:
+			return e.cl, e.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	// The build is shared: one caller going away must not fail the others.
+	e.cl, e.err = c.build(context.WithoutCancel(ctx), key)
+	if e.err != nil {
+		c.mu.Lock()
+		if c.clients[key] == e {
+			delete(c.clients, key)
+		}
+		c.mu.Unlock()
+	}
+	close(e.ready)
+	return e.cl, e.err
+}
+
+func (c *Clients) build(ctx context.Context, key ClientKey) (*bedrockruntime.Client, error) {
 	cfg, err := LoadAWSConfig(ctx, key.Profile, key.Region, c.http)
 	if err != nil {
 		return nil, err
@@ -64,18 +99,17 @@ func (c *Clients) Get(ctx context.Context, key ClientKey) (*bedrockruntime.Clien
 	if cfg.Region == "" {
 		return nil, &ConfigError{Profile: key.Profile, Problem: "no AWS region: set aws_region in models.ini, region in the profile, or AWS_REGION"}
 	}
-	cl := bedrockruntime.NewFromConfig(cfg, func(o *bedrockruntime.Options) {
+	return bedrockruntime.NewFromConfig(cfg, func(o *bedrockruntime.Options) {
 		o.HTTPClient = ownedBodyClient{cfg.HTTPClient}
 		if key.Endpoint != "" {
 			o.BaseEndpoint = aws.String(key.Endpoint)
 		}
-	})
-	c.clients[key] = cl
-	return cl, nil
+	}), nil
 }
 
 // Forget drops every cached client, so the next request re-reads the AWS
-// config files (after models.ini or a profile changed).
+// config files (after models.ini or a profile changed). Builds under way
+// finish for the requests waiting on them.
 func (c *Clients) Forget() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
