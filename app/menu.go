@@ -76,6 +76,9 @@ func Menu(st server.Status, stopping bool, now time.Time, act Actions) *fyne.Men
 	if st.ConfigError != "" {
 		add(info("⚠ models.ini not applied: " + firstLine(st.ConfigError)))
 	}
+	if st.RestartNeeded != "" {
+		add(info("⚠ " + st.RestartNeeded))
+	}
 	if st.BaseURL != "" {
 		action(LabelCopyURL, act.CopyBaseURL)
 	}

@@ -58,6 +58,7 @@ func TestMenu(t *testing.T) {
 		{"problems", func() server.Status {
 			st := healthy()
 			st.ConfigError = "models.ini [code-smart] backend = \"openai\": unknown backend; use bedrock or gguf\nmodels.ini [plan] aws_model_id: missing"
+			st.RestartNeeded = "restart llmstack to serve on 127.0.0.1:10111 as models.ini says (now on 127.0.0.1:10101)"
 			st.Profiles[1] = bedrock.ProfileHealth{Profile: "work", State: bedrock.ProfileError, Problem: "the SSO session of profile \"work\" is missing or expired; run `aws sso login --profile work`", Checked: now}
 			st.Profiles[0].State, st.Profiles[0].Problem = bedrock.ProfileExpiring, "the credentials of the default chain expire in 9m"
 			st.Tiers[0].Level, st.Tiers[0].Reason = server.LevelWarn, st.Profiles[0].Problem

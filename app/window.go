@@ -171,8 +171,15 @@ func (v *statusView) update(st server.Status, logs []string, stopping bool, now 
 		channel = "next"
 	}
 	v.config.SetText(fmt.Sprintf("models.ini: %s · channel: %s · llama-swap: %s (%s)", st.ConfigPath, channel, st.LlamaSwap.URL, reachable(st.LlamaSwap)))
+	var notes []string
 	if st.ConfigError != "" {
-		v.configErr.SetText("models.ini was edited but not applied (still serving the last good version):\n" + st.ConfigError)
+		notes = append(notes, "models.ini was edited but not applied (still serving the last good version):\n"+st.ConfigError)
+	}
+	if st.RestartNeeded != "" {
+		notes = append(notes, st.RestartNeeded)
+	}
+	if len(notes) > 0 {
+		v.configErr.SetText(strings.Join(notes, "\n"))
 		v.configErr.Show()
 	} else {
 		v.configErr.SetText("")

@@ -123,15 +123,17 @@ func (s *Server) llamaSwapModels(ctx context.Context, cfg *tiers.Config) ([]json
 
 // Health is the body of GET /health.
 type Health struct {
-	Status      string          `json:"status"` // "ok": the router answers
-	Health      string          `json:"health"` // ok, warn or error: can the tiers be used
-	Version     string          `json:"version"`
-	Config      string          `json:"config"`
-	ConfigError string          `json:"config_error,omitempty"`
-	Channel     tiers.Channel   `json:"channel"`
-	LlamaSwap   UpstreamHealth  `json:"llama_swap"`
-	Tiers       []TierHealth    `json:"tiers"`
-	Profiles    []ProfileReport `json:"aws_profiles"`
+	Status      string `json:"status"` // "ok": the router answers
+	Health      string `json:"health"` // ok, warn or error: can the tiers be used
+	Version     string `json:"version"`
+	Config      string `json:"config"`
+	ConfigError string `json:"config_error,omitempty"`
+	// RestartNeeded: models.ini changed router_host/router_port.
+	RestartNeeded string          `json:"restart_needed,omitempty"`
+	Channel       tiers.Channel   `json:"channel"`
+	LlamaSwap     UpstreamHealth  `json:"llama_swap"`
+	Tiers         []TierHealth    `json:"tiers"`
+	Profiles      []ProfileReport `json:"aws_profiles"`
 }
 
 // UpstreamHealth says whether llama-swap answers.
@@ -170,7 +172,8 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	s.checkLlamaSwap(r.Context())
 	st := s.Status()
 	h := Health{Status: "ok", Health: st.Overall.String(), Version: s.version, Config: st.ConfigPath, ConfigError: st.ConfigError,
-		Channel: tiers.ChannelCurrent, LlamaSwap: st.LlamaSwap, Tiers: []TierHealth{}, Profiles: []ProfileReport{}}
+		RestartNeeded: st.RestartNeeded,
+		Channel:       tiers.ChannelCurrent, LlamaSwap: st.LlamaSwap, Tiers: []TierHealth{}, Profiles: []ProfileReport{}}
 	if st.UseNext {
 		h.Channel = tiers.ChannelNext
 	}

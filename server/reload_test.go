@@ -2,7 +2,10 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -133,4 +136,78 @@ func TestReloadUnderLoad(t *testing.T) {
 	if sent.Load() < 20 {
 		t.Errorf("only %d requests were sent during the reloads", sent.Load())
 	}
+}
+
+// TestReloadPortChangeNeedsRestart checks that an edit of router_port,
+// which only a restart can apply, is reported rather than ignored, and that
+// the report goes away when the edit is undone.
+func TestReloadPortChangeNeedsRestart(t *testing.T) {
+	f := newFixture(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	original, err := os.ReadFile(f.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withPort := func(p int) string {
+		return strings.Replace(string(original), "[DEFAULT]\n", fmt.Sprintf("[DEFAULT]\nrouter_port = %d\n", p), 1)
+	}
+	write(t, f.cfgPath, withPort(port))
+	cfg, err := tiers.Load(f.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(cfg, server.Options{ShutdownGrace: time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx, "", func(url string) { ready <- url }) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	var url string
+	select {
+	case url = <-ready:
+	case err := <-done:
+		t.Fatalf("Run: %v", err)
+	}
+	if want := fmt.Sprintf("http://127.0.0.1:%d/v1", port); url != want {
+		t.Fatalf("serving on %s, want %s", url, want)
+	}
+
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s; status %+v", what, srv.Status())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	write(t, f.cfgPath, withPort(port+1))
+	waitFor("the port change to be reported", func() bool { return srv.Status().RestartNeeded != "" })
+	st := srv.Status()
+	want := fmt.Sprintf("restart llmstack to serve on 127.0.0.1:%d as models.ini says (now on 127.0.0.1:%d)", port+1, port)
+	if st.RestartNeeded != want || st.Overall != server.LevelWarn {
+		t.Errorf("status: restart %q overall %v; want %q, warn", st.RestartNeeded, st.Overall, want)
+	}
+	resp, err := http.Get(strings.TrimSuffix(url, "/v1") + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h server.Health
+	err = json.NewDecoder(resp.Body).Decode(&h)
+	resp.Body.Close()
+	if err != nil || h.RestartNeeded != want {
+		t.Errorf("/health restart_needed = %q (%v), want %q", h.RestartNeeded, err, want)
+	}
+
+	write(t, f.cfgPath, withPort(port))
+	waitFor("the report to clear", func() bool { return srv.Status().RestartNeeded == "" })
 }

@@ -16,7 +16,8 @@ import (
 // keeps profile and llama-swap health current, and shuts down gracefully.
 // ready, if set, is called with the base URL once the router listens.
 func (s *Server) Run(ctx context.Context, addr string, ready func(baseURL string)) error {
-	if addr == "" {
+	fromConfig := addr == ""
+	if fromConfig {
 		addr = s.cfg.Load().Addr()
 	}
 	// Health is worth knowing even when the port is taken.
@@ -27,7 +28,12 @@ func (s *Server) Run(ctx context.Context, addr string, ready func(baseURL string
 		return err
 	}
 	url := BaseURL(ln.Addr())
-	s.setHealth(func(h *liveState) { h.baseURL, h.listenErr = url, "" })
+	s.setHealth(func(h *liveState) {
+		h.baseURL, h.listenErr = url, ""
+		if fromConfig {
+			h.boundFrom = addr
+		}
+	})
 	if path := s.cfg.Load().Path; path != "" {
 		if err := tiers.Watch(ctx, path, 0, s.applyReload); err != nil {
 			s.log.Warn("models.ini will not reload on its own", "error", err)
@@ -51,10 +57,29 @@ func (s *Server) applyReload(r tiers.Reload) {
 	}
 	s.SetConfig(r.Config)
 	s.log.Info("models.ini reloaded", "path", r.Config.Path, "tiers", len(r.Config.Tiers))
+	s.live.mu.Lock()
+	restart := restartNeeded(s.live.boundFrom, r.Config.Addr())
+	changed := restart != s.live.restart
+	s.live.mu.Unlock()
+	if changed {
+		if restart != "" {
+			s.log.Warn(restart)
+		}
+		s.setHealth(func(h *liveState) { h.restart = restart })
+	}
 	go func() {
 		s.checkLlamaSwap(s.stopping)
 		s.RecheckProfiles(s.stopping, false)
 	}()
+}
+
+// restartNeeded says why a restart is due when models.ini now asks for
+// another listening address than the one the router took from it.
+func restartNeeded(bound, want string) string {
+	if bound == "" || bound == want {
+		return ""
+	}
+	return fmt.Sprintf("restart llmstack to serve on %s as models.ini says (now on %s)", want, bound)
 }
 
 // Reload reads models.ini again now (the tray's "Reload" item) and applies

@@ -39,13 +39,16 @@ type Status struct {
 	ConfigPath  string
 	// ConfigError is why the last edit of models.ini was not applied (the
 	// previous config is still served); empty once a good edit lands.
-	ConfigError  string
-	ConfigLoaded time.Time
-	UseNext      bool
-	LlamaSwap    UpstreamHealth
-	Tiers        []TierStatus
-	Profiles     []bedrock.ProfileHealth
-	Overall      Level
+	ConfigError string
+	// RestartNeeded says a models.ini edit changed what only a restart
+	// applies (router_host, router_port); empty otherwise.
+	RestartNeeded string
+	ConfigLoaded  time.Time
+	UseNext       bool
+	LlamaSwap     UpstreamHealth
+	Tiers         []TierStatus
+	Profiles      []bedrock.ProfileHealth
+	Overall       Level
 }
 
 // TierStatus is one tier as it is served now.
@@ -69,10 +72,14 @@ type TierStatus struct {
 // liveState is the server's view of what it depends on, kept up to date in
 // the background.
 type liveState struct {
-	mu          sync.Mutex
-	baseURL     string
-	listenErr   string
-	configErr   string
+	mu        sync.Mutex
+	baseURL   string
+	listenErr string
+	configErr string
+	restart   string
+	// boundFrom is the config address the router listened on ("" when
+	// --addr chose it), to notice edits that need a restart.
+	boundFrom   string
 	loaded      time.Time
 	llama       UpstreamHealth
 	llamaKnown  bool
@@ -112,13 +119,14 @@ func (s *Server) Status() Status {
 	cfg, useNext := s.cfg.Load(), s.useNext.Load()
 	s.live.mu.Lock()
 	st := Status{
-		BaseURL:      s.live.baseURL,
-		ListenError:  s.live.listenErr,
-		ConfigPath:   cfg.Path,
-		ConfigError:  s.live.configErr,
-		ConfigLoaded: s.live.loaded,
-		UseNext:      useNext,
-		LlamaSwap:    s.live.llama,
+		BaseURL:       s.live.baseURL,
+		ListenError:   s.live.listenErr,
+		ConfigPath:    cfg.Path,
+		ConfigError:   s.live.configErr,
+		RestartNeeded: s.live.restart,
+		ConfigLoaded:  s.live.loaded,
+		UseNext:       useNext,
+		LlamaSwap:     s.live.llama,
 	}
 	llamaKnown := s.live.llamaKnown
 	profiles := s.live.profiles
@@ -184,7 +192,7 @@ func overall(st Status) Level {
 		return LevelError
 	}
 	level := LevelOK
-	if st.ConfigError != "" {
+	if st.ConfigError != "" || st.RestartNeeded != "" {
 		level = LevelWarn
 	}
 	for _, t := range st.Tiers {
