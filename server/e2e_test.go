@@ -86,6 +86,13 @@ func TestBedrockEndToEnd(t *testing.T) {
 			op:    "ConverseStream", model: "fast-model-v1", key: keyFast, region: "us-west-2", route: "code-fast; reason=explicit", streaming: true,
 		},
 		{
+			name:  "prompt-cache-stream",
+			path:  "/v1/chat/completions",
+			body:  `{"model":"plan","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"system","content":"You plan."},{"role":"user","content":"Weather in Paris?"}],` + weather + `}`,
+			reply: fakebedrock.Reply{Chunks: []string{"Sunny."}, InputTokens: 6, OutputTokens: 2, CacheReadTokens: 4000, CacheWriteTokens: 120},
+			op:    "ConverseStream", model: "plan-model-v1", key: keyDefault, region: "eu-central-1", route: "plan; reason=explicit", streaming: true,
+		},
+		{
 			name:  "auto-plan",
 			path:  "/v1/chat/completions",
 			body:  `{"model":"auto","messages":[{"role":"user","content":"What architecture should we use for the cache?"}]}`,

@@ -102,6 +102,7 @@ aliases = smart
 role = plan
 aws_model_id = plan-model-v1
 aws_endpoint_url = {{BEDROCK}}
+prompt_cache = on
 
 [local]
 role = plan-uncensored

@@ -304,6 +304,13 @@ func (p *parser) tier(name string, own, vals map[string]string) *Tier {
 		if b.EndpointURL != "" && !validURL(b.EndpointURL) {
 			p.fail(name, "aws_endpoint_url", b.EndpointURL, "must be an http:// or https:// URL")
 		}
+		if v := vals["prompt_cache"]; v != "" {
+			on, ok := parseBool(v)
+			if !ok {
+				p.fail(name, "prompt_cache", v, "must be on or off (true/false, yes/no, 1/0)")
+			}
+			b.PromptCache = on
+		}
 		t.Bedrock = b
 	case BackendGGUF:
 		g := &GGUF{
@@ -392,4 +399,15 @@ func cleanValue(v string) string {
 		kept = append(kept, l)
 	}
 	return strings.TrimSpace(strings.Join(kept, "\n"))
+}
+
+// parseBool reads a boolean the way configparser's getboolean does.
+func parseBool(v string) (on, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "yes", "true", "on":
+		return true, true
+	case "0", "no", "false", "off":
+		return false, true
+	}
+	return false, false
 }

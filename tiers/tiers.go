@@ -105,6 +105,9 @@ type Bedrock struct {
 	RegionNext  string
 	Profile     string
 	EndpointURL string
+	// PromptCache marks the stable prefix of each request (tools, system
+	// prompt, conversation so far) for Bedrock's prompt cache.
+	PromptCache bool
 }
 
 // GGUF is the file llama-swap serves for a gguf tier.

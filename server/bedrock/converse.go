@@ -32,7 +32,16 @@ type ContentBlock struct {
 	Image      *ImageBlock `json:"image,omitempty"`
 	ToolUse    *ToolUse    `json:"toolUse,omitempty"`
 	ToolResult *ToolResult `json:"toolResult,omitempty"`
+	CachePoint *CachePoint `json:"cachePoint,omitempty"`
 }
+
+// CachePoint marks the end of a prefix for Bedrock's prompt cache.
+type CachePoint struct {
+	Type string `json:"type"` // "default"
+}
+
+// cachePoint is the one kind of cache point Bedrock has.
+func cachePoint() *CachePoint { return &CachePoint{Type: "default"} }
 
 // ImageBlock is an inline image.
 type ImageBlock struct {
@@ -65,9 +74,10 @@ type ToolResultContent struct {
 	Text string `json:"text"`
 }
 
-// SystemBlock is one system prompt.
+// SystemBlock is one system prompt, or a cache point after them.
 type SystemBlock struct {
-	Text string `json:"text"`
+	Text       string      `json:"text,omitempty"`
+	CachePoint *CachePoint `json:"cachePoint,omitempty"`
 }
 
 // InferenceConfig holds the sampling parameters Converse accepts.
@@ -84,9 +94,10 @@ type ToolConfig struct {
 	ToolChoice *ToolChoice `json:"toolChoice,omitempty"`
 }
 
-// Tool is one tool declaration.
+// Tool is one tool declaration, or a cache point after them.
 type Tool struct {
-	ToolSpec ToolSpec `json:"toolSpec"`
+	ToolSpec   *ToolSpec   `json:"toolSpec,omitempty"`
+	CachePoint *CachePoint `json:"cachePoint,omitempty"`
 }
 
 // ToolSpec names a tool and its input schema.

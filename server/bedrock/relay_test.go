@@ -70,6 +70,14 @@ func evUsage(in, out int32) types.ConverseStreamOutput {
 	}}
 }
 
+func evUsageCached(in, read, write, out int32) types.ConverseStreamOutput {
+	return &types.ConverseStreamOutputMemberMetadata{Value: types.ConverseStreamMetadataEvent{
+		Usage: &types.TokenUsage{InputTokens: aws.Int32(in), OutputTokens: aws.Int32(out), TotalTokens: aws.Int32(in + read + write + out),
+			CacheReadInputTokens: aws.Int32(read), CacheWriteInputTokens: aws.Int32(write)},
+		Metrics: &types.ConverseStreamMetrics{LatencyMs: aws.Int64(5)},
+	}}
+}
+
 // relayCase is one ConverseStream script.
 type relayCase struct {
 	name         string
@@ -86,6 +94,9 @@ var relayCases = []relayCase{
 	}},
 	{name: "text-include-usage", includeUsage: true, events: []types.ConverseStreamOutput{
 		evMessageStart(), evText(0, "Hi"), evBlockStop(0), evStop(types.StopReasonEndTurn), evUsage(10, 1),
+	}},
+	{name: "text-include-usage-cached", includeUsage: true, events: []types.ConverseStreamOutput{
+		evMessageStart(), evText(0, "Hi"), evBlockStop(0), evStop(types.StopReasonEndTurn), evUsageCached(4, 3000, 200, 1),
 	}},
 	{name: "text-escaping", events: []types.ConverseStreamOutput{
 		evMessageStart(), evText(0, "line1\nline2 \"q\" \\ <b>&</b> \u2028 \x01 caf\u00e9 \xff"), evStop(types.StopReasonEndTurn),

@@ -104,11 +104,19 @@ func usage(u *types.TokenUsage) openai.Usage {
 	if u == nil {
 		return openai.Usage{}
 	}
-	return openai.Usage{
-		PromptTokens:     int(deref(u.InputTokens)),
+	// Bedrock counts the prompt tokens read from and written to the cache
+	// apart from inputTokens; OpenAI's prompt_tokens counts them all, and
+	// tells those read from the cache in cached_tokens.
+	read, write := int(deref(u.CacheReadInputTokens)), int(deref(u.CacheWriteInputTokens))
+	out := openai.Usage{
+		PromptTokens:     int(deref(u.InputTokens)) + read + write,
 		CompletionTokens: int(deref(u.OutputTokens)),
 		TotalTokens:      int(deref(u.TotalTokens)),
 	}
+	if u.CacheReadInputTokens != nil || u.CacheWriteInputTokens != nil {
+		out.PromptTokensDetails = &openai.PromptTokensDetails{CachedTokens: read}
+	}
+	return out
 }
 
 func deref[T any](p *T) T {

@@ -53,6 +53,8 @@ func sdkMessages(msgs []Message) []types.Message {
 					Content:   rc,
 					Status:    types.ToolResultStatus(b.ToolResult.Status),
 				}})
+			case b.CachePoint != nil:
+				content = append(content, &types.ContentBlockMemberCachePoint{Value: sdkCachePoint(b.CachePoint)})
 			case b.Image != nil:
 				content = append(content, &types.ContentBlockMemberImage{Value: types.ImageBlock{
 					Format: types.ImageFormat(b.Image.Format),
@@ -73,9 +75,17 @@ func sdkSystem(blocks []SystemBlock) []types.SystemContentBlock {
 	}
 	out := make([]types.SystemContentBlock, len(blocks))
 	for i, b := range blocks {
+		if b.CachePoint != nil {
+			out[i] = &types.SystemContentBlockMemberCachePoint{Value: sdkCachePoint(b.CachePoint)}
+			continue
+		}
 		out[i] = &types.SystemContentBlockMemberText{Value: b.Text}
 	}
 	return out
+}
+
+func sdkCachePoint(c *CachePoint) types.CachePointBlock {
+	return types.CachePointBlock{Type: types.CachePointType(c.Type)}
 }
 
 func (ic *InferenceConfig) sdk() *types.InferenceConfiguration {
@@ -113,6 +123,10 @@ func (tc *ToolConfig) sdk() *types.ToolConfiguration {
 	}
 	out := &types.ToolConfiguration{Tools: make([]types.Tool, len(tc.Tools))}
 	for i, t := range tc.Tools {
+		if t.CachePoint != nil {
+			out.Tools[i] = &types.ToolMemberCachePoint{Value: sdkCachePoint(t.CachePoint)}
+			continue
+		}
 		spec := types.ToolSpecification{
 			Name:        aws.String(t.ToolSpec.Name),
 			InputSchema: &types.ToolInputSchemaMemberJson{Value: rawDocument{json: t.ToolSpec.InputSchema.JSON}},

@@ -85,7 +85,28 @@ func BuildRequest(req *openai.ChatRequest, tier *tiers.Tier, target tiers.Target
 			out.ToolConfig = StubToolConfig(names)
 		}
 	}
+	if tier.Bedrock != nil && tier.Bedrock.PromptCache {
+		addCachePoints(out)
+	}
 	return out, nil
+}
+
+// addCachePoints marks what an agent sends again with every turn for
+// Bedrock's prompt cache: the tools, the system prompt and the conversation
+// so far (the cache covers tools, then system, then messages). The next
+// turn reads the prefix from the cache instead of processing it again.
+// Prefixes shorter than the model's minimum are simply not cached.
+func addCachePoints(r *ConverseRequest) {
+	if r.ToolConfig != nil && len(r.ToolConfig.Tools) > 0 {
+		r.ToolConfig.Tools = append(r.ToolConfig.Tools, Tool{CachePoint: cachePoint()})
+	}
+	if len(r.System) > 0 {
+		r.System = append(r.System, SystemBlock{CachePoint: cachePoint()})
+	}
+	if n := len(r.Messages); n > 0 {
+		last := &r.Messages[n-1]
+		last.Content = append(last.Content, ContentBlock{CachePoint: cachePoint()})
+	}
 }
 
 // outputConfig maps response_format: json_schema becomes Bedrock's
@@ -409,7 +430,7 @@ func ReferencedTools(msgs []Message) []string {
 func StubToolConfig(names []string) *ToolConfig {
 	tc := &ToolConfig{Tools: make([]Tool, 0, len(names))}
 	for _, name := range slices.Sorted(slices.Values(names)) {
-		tc.Tools = append(tc.Tools, Tool{ToolSpec: ToolSpec{
+		tc.Tools = append(tc.Tools, Tool{ToolSpec: &ToolSpec{
 			Name:        name,
 			Description: ReplayedToolDescription,
 			InputSchema: InputSchema{JSON: objectSchema},
@@ -432,7 +453,7 @@ func toolConfig(tools []openai.Tool, choice json.RawMessage) (*ToolConfig, *open
 			}
 			schema = v
 		}
-		specs = append(specs, Tool{ToolSpec: ToolSpec{
+		specs = append(specs, Tool{ToolSpec: &ToolSpec{
 			Name:        t.Function.Name,
 			Description: t.Function.Description,
 			InputSchema: InputSchema{JSON: schema},

@@ -231,6 +231,7 @@ func TestBuildRequestTarget(t *testing.T) {
 type tierFile struct {
 	Sampler         string `json:"sampler"`
 	MaxOutputTokens int    `json:"max_output_tokens"`
+	PromptCache     bool   `json:"prompt_cache"`
 }
 
 func testTier(t testing.TB, sampler string, maxOut int) *tiers.Tier {
@@ -273,6 +274,7 @@ func TestBuildRequest(t *testing.T) {
 				}
 			}
 			tier := testTier(t, tf.Sampler, tf.MaxOutputTokens)
+			tier.Bedrock.PromptCache = tf.PromptCache
 			ep := openai.ChatCompletions
 			var probe map[string]json.RawMessage
 			if json.Unmarshal(body, &probe) == nil && probe["prompt"] != nil {
@@ -334,10 +336,11 @@ func checkConverseRules(t *testing.T, r *ConverseRequest) {
 		} `json:"messages"`
 		ToolConfig *struct {
 			Tools []struct {
-				ToolSpec struct {
+				ToolSpec *struct {
 					Name        string  `json:"name"`
 					Description *string `json:"description"`
 				} `json:"toolSpec"`
+				CachePoint json.RawMessage `json:"cachePoint"`
 			} `json:"tools"`
 		} `json:"toolConfig"`
 	}
@@ -387,8 +390,12 @@ func checkConverseRules(t *testing.T, r *ConverseRequest) {
 	if wire.ToolConfig != nil {
 		var names []string
 		for i, tl := range wire.ToolConfig.Tools {
-			if tl.ToolSpec.Name == "" {
+			if tl.CachePoint != nil && tl.ToolSpec == nil {
+				continue
+			}
+			if tl.ToolSpec == nil || tl.ToolSpec.Name == "" {
 				t.Errorf("toolConfig declares a nameless tool")
+				continue
 			}
 			// Bedrock: "description ... Length Constraints: Minimum length
 			// of 1. Required: No" -- an empty one is a ValidationException.

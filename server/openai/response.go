@@ -52,6 +52,13 @@ type Usage struct {
 	PromptTokens     int `json:"prompt_tokens"`
 	CompletionTokens int `json:"completion_tokens"`
 	TotalTokens      int `json:"total_tokens"`
+	// PromptTokensDetails is set when the prompt cache was used.
+	PromptTokensDetails *PromptTokensDetails `json:"prompt_tokens_details,omitempty"`
+}
+
+// PromptTokensDetails breaks prompt_tokens down.
+type PromptTokensDetails struct {
+	CachedTokens int `json:"cached_tokens"` // read from the prompt cache
 }
 
 // TextCompletion is a non-streaming text_completion response.

@@ -135,6 +135,11 @@ func (s *Stream) Usage(u Usage) error {
 	s.buf = strconv.AppendInt(s.buf, int64(u.CompletionTokens), 10)
 	s.buf = append(s.buf, `,"total_tokens":`...)
 	s.buf = strconv.AppendInt(s.buf, int64(u.TotalTokens), 10)
+	if d := u.PromptTokensDetails; d != nil {
+		s.buf = append(s.buf, `,"prompt_tokens_details":{"cached_tokens":`...)
+		s.buf = strconv.AppendInt(s.buf, int64(d.CachedTokens), 10)
+		s.buf = append(s.buf, '}')
+	}
 	s.buf = append(s.buf, `}}`...)
 	return s.send()
 }

@@ -207,6 +207,13 @@ var streamCases = []struct {
 		s.Usage(Usage{PromptTokens: 12, CompletionTokens: 3, TotalTokens: 15})
 		s.Done()
 	}},
+	{name: "chat-usage-cached", id: "chatcmpl-0007", model: "fast", script: func(s *Stream) {
+		s.Begin()
+		s.Content("ok")
+		s.Finish("stop")
+		s.Usage(Usage{PromptTokens: 4105, CompletionTokens: 2, TotalTokens: 4107, PromptTokensDetails: &PromptTokensDetails{CachedTokens: 3900}})
+		s.Done()
+	}},
 	{name: "chat-fail", id: "chatcmpl-0005", model: "fast", script: func(s *Stream) {
 		s.Begin()
 		s.Content("partial")
@@ -407,5 +414,32 @@ func TestStreamWriteErrorIsSticky(t *testing.T) {
 	}
 	if strings.Count(w.Body.String(), "data: ") != 1 {
 		t.Errorf("body:\n%s", w.Body.String())
+	}
+}
+
+// TestStreamUsageMatchesMarshal checks that the hand-written usage chunk
+// says what encoding/json says of the same Usage.
+func TestStreamUsageMatchesMarshal(t *testing.T) {
+	for _, u := range []Usage{
+		{},
+		{PromptTokens: 12, CompletionTokens: 3, TotalTokens: 15},
+		{PromptTokens: 4105, CompletionTokens: 2, TotalTokens: 4107, PromptTokensDetails: &PromptTokensDetails{CachedTokens: 3900}},
+		{PromptTokens: 200, TotalTokens: 200, PromptTokensDetails: &PromptTokensDetails{}},
+	} {
+		rec := httptest.NewRecorder()
+		s := NewStream(rec, ChatCompletions, "chatcmpl-1", 1, "fast")
+		s.Begin()
+		s.Usage(u)
+		events := strings.Split(strings.TrimSpace(rec.Body.String()), "\n\n")
+		var chunk struct {
+			Usage json.RawMessage `json:"usage"`
+		}
+		if err := json.Unmarshal([]byte(strings.TrimPrefix(events[len(events)-1], "data: ")), &chunk); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(u)
+		if string(chunk.Usage) != string(want) {
+			t.Errorf("usage chunk %s, encoding/json %s", chunk.Usage, want)
+		}
 	}
 }

@@ -56,6 +56,10 @@ type Reply struct {
 	StopReason   string
 	InputTokens  int
 	OutputTokens int
+	// CacheReadTokens and CacheWriteTokens, when set, are reported as
+	// prompt tokens read from and written to the prompt cache.
+	CacheReadTokens  int
+	CacheWriteTokens int
 
 	// Status and ErrorType answer with an HTTP error instead
 	// (ErrorType e.g. "ThrottlingException").
@@ -293,7 +297,12 @@ func (r Reply) stopReason() string {
 }
 
 func (r Reply) usage() map[string]int {
-	return map[string]int{"inputTokens": r.InputTokens, "outputTokens": r.OutputTokens, "totalTokens": r.InputTokens + r.OutputTokens}
+	u := map[string]int{"inputTokens": r.InputTokens, "outputTokens": r.OutputTokens,
+		"totalTokens": r.InputTokens + r.OutputTokens + r.CacheReadTokens + r.CacheWriteTokens}
+	if r.CacheReadTokens != 0 || r.CacheWriteTokens != 0 {
+		u["cacheReadInputTokens"], u["cacheWriteInputTokens"] = r.CacheReadTokens, r.CacheWriteTokens
+	}
+	return u
 }
 
 func (s *Server) converse(w http.ResponseWriter, r *http.Request, reply Reply) {

@@ -12,11 +12,15 @@ type converseBody struct {
 		Role    string           `json:"role"`
 		Content []map[string]any `json:"content"`
 	} `json:"messages"`
+	System     []map[string]any `json:"system"`
 	ToolConfig *struct {
 		Tools []struct {
 			ToolSpec *struct {
 				Name string `json:"name"`
 			} `json:"toolSpec"`
+			CachePoint *struct {
+				Type string `json:"type"`
+			} `json:"cachePoint"`
 		} `json:"tools"`
 	} `json:"toolConfig"`
 	OutputConfig *struct {
@@ -81,6 +85,9 @@ func validate(body []byte) string {
 	}
 	if req.ToolConfig != nil {
 		for i, t := range req.ToolConfig.Tools {
+			if t.CachePoint != nil && t.ToolSpec == nil {
+				continue
+			}
 			if t.ToolSpec == nil || t.ToolSpec.Name == "" {
 				return fmt.Sprintf("toolConfig.tools.%d.toolSpec.name: must not be empty", i)
 			}
@@ -89,7 +96,36 @@ func validate(body []byte) string {
 	if msg := validateOutputConfig(req); msg != "" {
 		return msg
 	}
+	if n := cachePoints(req); n > maxCachePoints {
+		return fmt.Sprintf("A maximum of %d blocks with cache_control may be provided. Found %d.", maxCachePoints, n)
+	}
 	return ""
+}
+
+// maxCachePoints is how many cache points Bedrock accepts in one request.
+const maxCachePoints = 4
+
+func cachePoints(req converseBody) int {
+	n := 0
+	count := func(blocks []map[string]any) {
+		for _, b := range blocks {
+			if _, ok := b["cachePoint"]; ok {
+				n++
+			}
+		}
+	}
+	count(req.System)
+	for _, m := range req.Messages {
+		count(m.Content)
+	}
+	if req.ToolConfig != nil {
+		for _, t := range req.ToolConfig.Tools {
+			if t.CachePoint != nil {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // validateOutputConfig checks structured output: a json_schema text format

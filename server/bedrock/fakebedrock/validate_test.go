@@ -26,6 +26,8 @@ func TestValidate(t *testing.T) {
 		{"structured output, schema not JSON", `{` + user + `,"outputConfig":{"textFormat":{"type":"json_schema","structure":{"jsonSchema":{"schema":"{type"}}}}}`, "JSON schema is invalid"},
 		{"structured output, wrong type", `{` + user + `,"outputConfig":{"textFormat":{"type":"xml","structure":{"jsonSchema":{"schema":"{}"}}}}}`, "is not json_schema"},
 		{"structured output, no structure", `{` + user + `,"outputConfig":{"textFormat":{"type":"json_schema"}}}`, "jsonSchema is required"},
+		{"cache points", `{"system":[{"text":"s"},{"cachePoint":{"type":"default"}}],"messages":[{"role":"user","content":[{"text":"hi"},{"cachePoint":{"type":"default"}}]}],"toolConfig":{"tools":[{"toolSpec":{"name":"x","inputSchema":{"json":{}}}},{"cachePoint":{"type":"default"}}]}}`, ""},
+		{"five cache points", `{"system":[{"text":"s"},{"cachePoint":{"type":"default"}},{"cachePoint":{"type":"default"}}],"messages":[{"role":"user","content":[{"text":"hi"},{"cachePoint":{"type":"default"}},{"cachePoint":{"type":"default"}}]}],"toolConfig":{"tools":[{"toolSpec":{"name":"x","inputSchema":{"json":{}}}},{"cachePoint":{"type":"default"}}]}}`, "A maximum of 4 blocks"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
