@@ -198,11 +198,17 @@ func TierDetails(t server.TierStatus, regions map[string]string) []string {
 	if t.CtxSize > 0 {
 		lines = append(lines, fmt.Sprintf("Context: %s tokens", thousands(t.CtxSize)))
 	}
+	if t.Backend == tiers.BackendBedrock {
+		lines = append(lines, "Prompt cache: "+onOff(t.PromptCache))
+	}
 	req := fmt.Sprintf("Requests served: %d", t.Stats.Requests)
 	if t.Stats.Errors > 0 {
 		req += fmt.Sprintf(" (%d failed)", t.Stats.Errors)
 	}
 	lines = append(lines, req)
+	if line := TokenLine(t.Stats); line != "" {
+		lines = append(lines, line)
+	}
 	if t.Stats.Requests > 0 {
 		lines = append(lines, "Last latency: "+FormatLatency(t.Stats.LastLatency))
 	}
@@ -382,4 +388,24 @@ func wrap(text string, width int) []string {
 		}
 	}
 	return lines
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
+}
+
+// TokenLine sums up the tokens a tier has used, with the share of the
+// prompt read from the prompt cache when there is one; "" before any.
+func TokenLine(st server.TierStats) string {
+	if st.PromptTokens == 0 && st.CompletionTokens == 0 {
+		return ""
+	}
+	line := fmt.Sprintf("Tokens: %s in, %s out", thousands(int(st.PromptTokens)), thousands(int(st.CompletionTokens)))
+	if st.CachedTokens > 0 && st.PromptTokens > 0 {
+		line += fmt.Sprintf(" · %d%% of input from cache", st.CachedTokens*100/st.PromptTokens)
+	}
+	return line
 }

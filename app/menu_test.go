@@ -29,8 +29,8 @@ func healthy() server.Status {
 		ConfigPath: "/home/dev/.config/llmstack/models.ini",
 		LlamaSwap:  server.UpstreamHealth{URL: "http://127.0.0.1:10102", Reachable: true},
 		Tiers: []server.TierStatus{
-			{Name: "code-fast", Role: "fast", Backend: tiers.BackendBedrock, Model: "us.anthropic.claude-haiku-4-5-20251001-v1:0", CurrentModel: "us.anthropic.claude-haiku-4-5-20251001-v1:0", Channel: tiers.ChannelCurrent, Region: "us-east-1", CtxSize: 200000,
-				Stats: server.TierStats{Requests: 42, LastLatency: 850 * time.Millisecond, LastStatus: 200}},
+			{Name: "code-fast", Role: "fast", Backend: tiers.BackendBedrock, Model: "us.anthropic.claude-haiku-4-5-20251001-v1:0", CurrentModel: "us.anthropic.claude-haiku-4-5-20251001-v1:0", Channel: tiers.ChannelCurrent, Region: "us-east-1", CtxSize: 200000, PromptCache: true,
+				Stats: server.TierStats{Requests: 42, LastLatency: 850 * time.Millisecond, LastStatus: 200, PromptTokens: 1234567, CachedTokens: 1012345, CompletionTokens: 45678}},
 			{Name: "code-smart", Role: "agent", Backend: tiers.BackendBedrock, Model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", CurrentModel: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", NextModel: "us.anthropic.claude-opus-4-5-20251101-v1:0",
 				Channel: tiers.ChannelCurrent, Profile: "work", CtxSize: 200000, Stats: server.TierStats{Requests: 7, Errors: 1, LastLatency: 12400 * time.Millisecond, LastStatus: 200, LastError: "tier code-smart: Bedrock ThrottlingException: Too many requests"}},
 			{Name: "plan-uncensored", Role: "plan-uncensored", Backend: tiers.BackendGGUF, Model: "bartowski/Qwen_Qwen3-30B-A3B-GGUF/Qwen_Qwen3-30B-A3B-Q4_K_M.gguf", CurrentModel: "bartowski/Qwen_Qwen3-30B-A3B-GGUF/Qwen_Qwen3-30B-A3B-Q4_K_M.gguf", Channel: tiers.ChannelCurrent, CtxSize: 32768},

@@ -253,3 +253,31 @@ func TestMidStreamFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenStats checks that each tier counts the tokens Bedrock reported,
+// streamed or not, and how many of them came from the prompt cache.
+func TestTokenStats(t *testing.T) {
+	f := newFixture(t)
+	f.fake.Respond(func(fakebedrock.Request) fakebedrock.Reply {
+		return fakebedrock.Reply{Chunks: []string{"ok"}, InputTokens: 10, OutputTokens: 3, CacheReadTokens: 900, CacheWriteTokens: 90}
+	})
+	for _, body := range []string{
+		`{"model":"plan","messages":[{"role":"user","content":"a"}]}`,
+		`{"model":"plan","stream":true,"messages":[{"role":"user","content":"b"}]}`,
+	} {
+		if resp, out := f.post("/v1/chat/completions", body); resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d: %s", resp.StatusCode, out)
+		}
+	}
+	for _, ts := range f.server.Status().Tiers {
+		if ts.Name != "plan" {
+			continue
+		}
+		got := [3]int64{ts.Stats.PromptTokens, ts.Stats.CachedTokens, ts.Stats.CompletionTokens}
+		if want := [3]int64{2 * 1000, 2 * 900, 2 * 3}; got != want || !ts.PromptCache {
+			t.Errorf("plan: tokens (prompt, cached, completion) = %v, prompt cache %v; want %v, true", got, ts.PromptCache, want)
+		}
+		return
+	}
+	t.Fatal("no plan tier in the status")
+}

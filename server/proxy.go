@@ -84,7 +84,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, start time.Time
 		if status >= 400 {
 			e = &openai.Error{Status: status, Message: fmt.Sprintf("llama-swap answered %d", status)}
 		}
-		s.stats.record(tier.Name, status, e, elapsed)
+		s.stats.record(tier.Name, status, e, elapsed, nil)
 		attrs = append(attrs, "tier", tier.Name)
 	}
 	s.log.Info("request", attrs...)

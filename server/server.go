@@ -205,7 +205,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, ep openai.Endp
 	}
 	out := s.bedrock.Serve(w, r, ep, req, tier, useNext)
 	elapsed := time.Since(start)
-	s.stats.record(tier.Name, out.Status, out.Err, elapsed)
+	s.stats.record(tier.Name, out.Status, out.Err, elapsed, out.Usage)
 	attrs := []any{"method", r.Method, "path", r.URL.Path, "model", model, "tier", tier.Name, "reason", reason,
 		"bedrock_model", out.Target.ModelID, "stream", req.Stream, "status", out.Status, "dur", elapsed.Round(time.Microsecond)}
 	switch {

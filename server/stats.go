@@ -15,6 +15,11 @@ type TierStats struct {
 	LastStatus  int
 	LastError   string
 	LastErrorAt time.Time
+	// Token totals as Bedrock counted them; CachedTokens of the
+	// PromptTokens were read from the prompt cache.
+	PromptTokens     int64
+	CachedTokens     int64
+	CompletionTokens int64
 }
 
 type tierStats struct {
@@ -22,7 +27,7 @@ type tierStats struct {
 	m  map[string]*TierStats
 }
 
-func (t *tierStats) record(tier string, status int, err *openai.Error, latency time.Duration) {
+func (t *tierStats) record(tier string, status int, err *openai.Error, latency time.Duration, usage *openai.Usage) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.m == nil {
@@ -35,6 +40,13 @@ func (t *tierStats) record(tier string, status int, err *openai.Error, latency t
 	}
 	st.Requests++
 	st.LastLatency = latency
+	if usage != nil {
+		st.PromptTokens += int64(usage.PromptTokens)
+		st.CompletionTokens += int64(usage.CompletionTokens)
+		if d := usage.PromptTokensDetails; d != nil {
+			st.CachedTokens += int64(d.CachedTokens)
+		}
+	}
 	st.LastStatus = status
 	if err != nil && err.Status != 499 {
 		st.Errors++

@@ -64,6 +64,7 @@ type TierStatus struct {
 	Region       string
 	Profile      string
 	CtxSize      int
+	PromptCache  bool // bedrock tiers: prompt_cache is on
 	Level        Level
 	Reason       string // why Level is not ok
 	Stats        TierStats
@@ -150,6 +151,7 @@ func (s *Server) Status() Status {
 		}
 		if t.Bedrock != nil {
 			ts.Region, ts.Profile = t.Bedrock.Active(useNext).Region, t.Bedrock.Profile
+			ts.PromptCache = t.Bedrock.PromptCache
 			ph := profiles[t.Bedrock.Profile]
 			ts.Level, ts.Reason = bedrockTierLevel(ph, ts.Stats)
 		} else {

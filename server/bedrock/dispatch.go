@@ -50,6 +50,8 @@ type Outcome struct {
 	// ClientGone is set when the client closed the connection first.
 	ClientGone bool
 	Target     tiers.Target
+	// Usage is what Bedrock counted, when it said.
+	Usage *openai.Usage
 }
 
 // Serve answers req, already decoded from the endpoint ep, with tier's model
@@ -99,6 +101,9 @@ func (d *Dispatcher) Serve(w http.ResponseWriter, r *http.Request, ep openai.End
 			return fail(HTTPError(err, call))
 		}
 		answer := AnswerFrom(resp)
+		if resp.Usage != nil {
+			out.Usage = &answer.Usage
+		}
 		if ep == openai.Completions {
 			openai.WriteJSON(w, http.StatusOK, answer.TextCompletion(id, created, tier.Name))
 		} else {
@@ -125,6 +130,7 @@ func (d *Dispatcher) Serve(w http.ResponseWriter, r *http.Request, ep openai.End
 		}
 		err = rl.event(ev)
 	}
+	out.Usage = rl.usage
 	if err != nil || r.Context().Err() != nil {
 		out.ClientGone = true
 		return out
