@@ -143,12 +143,18 @@ func TestReloadUnderLoad(t *testing.T) {
 // the report goes away when the edit is undone.
 func TestReloadPortChangeNeedsRestart(t *testing.T) {
 	f := newFixture(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	freePort := func() int {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return ln.Addr().(*net.TCPAddr).Port
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	port, other := freePort(), freePort()
+	for other == port {
+		other = freePort()
+	}
 	original, err := os.ReadFile(f.cfgPath)
 	if err != nil {
 		t.Fatal(err)
@@ -190,10 +196,10 @@ func TestReloadPortChangeNeedsRestart(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	write(t, f.cfgPath, withPort(port+1))
+	write(t, f.cfgPath, withPort(other))
 	waitFor("the port change to be reported", func() bool { return srv.Status().RestartNeeded != "" })
 	st := srv.Status()
-	want := fmt.Sprintf("restart llmstack to serve on 127.0.0.1:%d as models.ini says (now on 127.0.0.1:%d)", port+1, port)
+	want := fmt.Sprintf("restart llmstack to serve on 127.0.0.1:%d as models.ini says (now on 127.0.0.1:%d)", other, port)
 	if st.RestartNeeded != want || st.Overall != server.LevelWarn {
 		t.Errorf("status: restart %q overall %v; want %q, warn", st.RestartNeeded, st.Overall, want)
 	}

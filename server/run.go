@@ -50,6 +50,8 @@ func (s *Server) Run(ctx context.Context, addr string, ready func(baseURL string
 // applyReload swaps in a reloaded config, or keeps the last good one and
 // records why the new one was refused.
 func (s *Server) applyReload(r tiers.Reload) {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	if r.Err != nil {
 		s.log.Error("models.ini not applied; still serving the last good version", "error", r.Err)
 		s.setHealth(func(h *liveState) { h.configErr = r.Err.Error() })
@@ -57,15 +59,13 @@ func (s *Server) applyReload(r tiers.Reload) {
 	}
 	s.SetConfig(r.Config)
 	s.log.Info("models.ini reloaded", "path", r.Config.Path, "tiers", len(r.Config.Tiers))
-	s.live.mu.Lock()
-	restart := restartNeeded(s.live.boundFrom, r.Config.Addr())
-	changed := restart != s.live.restart
-	s.live.mu.Unlock()
-	if changed {
-		if restart != "" {
-			s.log.Warn(restart)
-		}
-		s.setHealth(func(h *liveState) { h.restart = restart })
+	var restart string
+	s.setHealth(func(h *liveState) {
+		restart = restartNeeded(h.boundFrom, r.Config.Addr())
+		h.restart = restart
+	})
+	if restart != "" {
+		s.log.Warn(restart)
 	}
 	go func() {
 		s.checkLlamaSwap(s.stopping)

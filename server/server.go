@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -59,6 +60,10 @@ type Server struct {
 
 	stopping context.Context
 	stop     context.CancelFunc
+
+	// reloadMu orders reloads: the watcher and the tray's Reload may
+	// apply one at the same time.
+	reloadMu sync.Mutex
 }
 
 // New returns a server for cfg.

@@ -53,6 +53,24 @@ func TestManySequentialStreams(t *testing.T) {
 	}
 }
 
+// TestEarlyHeadersErrors checks the fake's early-answer mode reports an
+// error the only way left once 200 is sent, as an exception event, and that
+// the router ends the stream with that error.
+func TestEarlyHeadersErrors(t *testing.T) {
+	f := newFixtureWith(t, fakebedrock.Options{EarlyHeaders: true})
+	f.fake.Respond(func(fakebedrock.Request) fakebedrock.Reply {
+		return fakebedrock.Reply{ErrorType: "ThrottlingException", ErrorMessage: "slow down", Status: 429}
+	})
+	resp, data := f.post("/v1/chat/completions", `{"model":"code-fast","stream":true,"messages":[{"role":"user","content":"hi"}]}`)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", resp.StatusCode, data)
+	}
+	out := string(data)
+	if !strings.Contains(out, `"finish_reason":"error"`) || !strings.Contains(out, "ThrottlingException") || !strings.Contains(out, "slow down") || strings.Contains(out, "[DONE]") {
+		t.Errorf("stream does not end with the throttling error:\n%s", tail(data))
+	}
+}
+
 func tail(b []byte) string {
 	if len(b) > 600 {
 		b = b[len(b)-600:]

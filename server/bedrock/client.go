@@ -39,6 +39,9 @@ type ClientKey struct {
 // share one HTTP client, so connections are pooled across tiers.
 type Clients struct {
 	http *awshttp.BuildableClient
+	// load reads a profile's configuration: LoadAWSConfig, or a stand-in
+	// in tests of the cache itself.
+	load func(ctx context.Context, profile, region string, httpClient *awshttp.BuildableClient) (aws.Config, error)
 
 	mu      sync.Mutex
 	clients map[ClientKey]*clientEntry
@@ -54,7 +57,7 @@ type clientEntry struct {
 
 // NewClients returns an empty client cache.
 func NewClients() *Clients {
-	return &Clients{http: newHTTPClient(), clients: map[ClientKey]*clientEntry{}}
+	return &Clients{http: newHTTPClient(), load: LoadAWSConfig, clients: map[ClientKey]*clientEntry{}}
 }
 
 // Get returns the client for key, building it (which reads the AWS config
@@ -78,21 +81,28 @@ func (c *Clients) Get(ctx context.Context, key ClientKey) (*bedrockruntime.Clien
 			return nil, ctx.Err()
 		}
 	}
+	defer func() {
+		// Whatever happens (a panic included), waiters are released and a
+		// failed build is forgotten.
+		if e.cl == nil && e.err == nil {
+			e.err = fmt.Errorf("building the Bedrock client for %+v failed", key)
+		}
+		if e.err != nil {
+			c.mu.Lock()
+			if c.clients[key] == e {
+				delete(c.clients, key)
+			}
+			c.mu.Unlock()
+		}
+		close(e.ready)
+	}()
 	// The build is shared: one caller going away must not fail the others.
 	e.cl, e.err = c.build(context.WithoutCancel(ctx), key)
-	if e.err != nil {
-		c.mu.Lock()
-		if c.clients[key] == e {
-			delete(c.clients, key)
-		}
-		c.mu.Unlock()
-	}
-	close(e.ready)
 	return e.cl, e.err
 }
 
 func (c *Clients) build(ctx context.Context, key ClientKey) (*bedrockruntime.Client, error) {
-	cfg, err := LoadAWSConfig(ctx, key.Profile, key.Region, c.http)
+	cfg, err := c.load(ctx, key.Profile, key.Region, c.http)
 	if err != nil {
 		return nil, err
 	}

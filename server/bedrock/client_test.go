@@ -7,6 +7,11 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 )
 
 // awsFiles points the SDK at a temporary AWS config file holding config and
@@ -38,7 +43,7 @@ func TestClientsShareOneClientPerKey(t *testing.T) {
 	c := NewClients()
 	key := ClientKey{Profile: "work", Region: "us-west-2", Endpoint: "http://127.0.0.1:1"}
 	const n = 16
-	got := make([]any, n)
+	got := make([]*bedrockruntime.Client, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
@@ -107,4 +112,58 @@ func TestClientsNeedARegion(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Problem == "" {
 		t.Fatalf("got %v, want a ConfigError naming the missing region", err)
 	}
+}
+
+// TestClientsSlowBuild checks that a profile whose configuration is slow to
+// load holds up neither other profiles nor callers that give up, and that
+// a build that panics releases its waiters.
+func TestClientsSlowBuild(t *testing.T) {
+	awsFiles(t, "[profile fast]\nregion = us-east-1\n")
+	c := NewClients()
+	release := make(chan struct{})
+	entered := make(chan struct{})
+	c.load = func(ctx context.Context, profile, region string, h *awshttp.BuildableClient) (aws.Config, error) {
+		switch profile {
+		case "slow":
+			close(entered)
+			<-release
+		case "broken":
+			panic("loading exploded")
+		}
+		return LoadAWSConfig(ctx, profile, region, h)
+	}
+
+	slowDone := make(chan error, 1)
+	go func() {
+		_, err := c.Get(context.Background(), ClientKey{Profile: "slow", Region: "us-west-2"})
+		slowDone <- err
+	}()
+	<-entered
+
+	if _, err := c.Get(context.Background(), ClientKey{Profile: "fast"}); err != nil {
+		t.Fatalf("another profile while one loads: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := c.Get(ctx, ClientKey{Profile: "slow", Region: "us-west-2"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a waiter whose context ends: got %v, want %v", err, context.DeadlineExceeded)
+	}
+	close(release)
+	if err := <-slowDone; err == nil || !errors.As(err, new(*ConfigError)) {
+		t.Errorf("the slow profile does not exist; got %v, want a ConfigError", err)
+	}
+
+	func() {
+		defer func() { _ = recover() }()
+		_, _ = c.Get(context.Background(), ClientKey{Profile: "broken"})
+	}()
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel2()
+	func() {
+		defer func() { _ = recover() }()
+		_, err := c.Get(ctx2, ClientKey{Profile: "broken"})
+		if errors.Is(err, context.DeadlineExceeded) {
+			t.Error("a build that panicked left its key blocked")
+		}
+	}()
 }

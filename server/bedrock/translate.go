@@ -41,7 +41,10 @@ const JSONObjectInstruction = "Respond with a single valid JSON object and nothi
 // request for the tier's model on the chosen channel. Sampler defaults and
 // max_output_tokens of the tier apply where the caller set nothing.
 func BuildRequest(req *openai.ChatRequest, tier *tiers.Tier, target tiers.Target) (*ConverseRequest, *openai.Error) {
-	if req.N != nil && *req.N != 1 {
+	if req.N != nil && *req.N < 1 {
+		return nil, openai.InvalidRequest(fmt.Sprintf(`"n" is %d: it must be at least 1`, *req.N), "invalid_value")
+	}
+	if req.N != nil && *req.N > 1 {
 		return nil, openai.InvalidRequest(fmt.Sprintf(`"n" is %d: Bedrock answers with one choice per request; omit "n" or send 1`, *req.N), "unsupported_parameter")
 	}
 	output, jsonObject, err := outputConfig(req.ResponseFormat)

@@ -54,7 +54,7 @@ var decodeCases = []struct {
 	{name: "stop-null", body: `{"messages":[{"role":"user","content":"x"}],"stop":null}`},
 	{name: "tool-id-fallback", body: `{"messages":[{"role":"tool","id":"call_9","content":"42"}]}`},
 	{name: "tool-call-arguments-object", body: `{"messages":[{"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":{"n":12345678901234567890}}}]}]}`},
-	{name: "unknown-fields-ignored", body: `{"messages":[{"role":"user","content":"x","extra":1}],"n":3,"parallel_tool_calls":false,"logprobs":true,"seed":7,"user":"u"}`},
+	{name: "unknown-fields-ignored", body: `{"messages":[{"role":"user","content":"x","extra":1}],"parallel_tool_calls":false,"logprobs":true,"seed":7,"user":"u"}`},
 	{name: "response-format-json-schema", body: `{"messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_schema","json_schema":{"name":"a","description":"d","strict":true,"schema":{"type":"object"}}}}`},
 	{name: "leading-whitespace", body: " \n\t{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}\n"},
 	{name: "completions-prompt-string", ep: Completions, body: `{"model":"fast","prompt":"Once upon a time","max_tokens":16}`},

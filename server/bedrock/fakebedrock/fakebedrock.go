@@ -161,12 +161,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	early := s.opts.EarlyHeaders && op == "ConverseStream"
+	writeError := writeError
 	if early {
 		rc := http.NewResponseController(w)
 		_ = rc.EnableFullDuplex() // keep reading the body after answering
 		w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
+		w.Header().Set("X-Amzn-Requestid", requestID())
 		w.WriteHeader(http.StatusOK)
 		_ = rc.Flush()
+		// The status is sent: errors can only be exception events now.
+		writeError = func(w http.ResponseWriter, _ int, errType, msg string) {
+			exception(eventstream.NewEncoder(), w, rc, errType, msg)
+		}
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -187,7 +193,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
 		return
 	}
-	if !s.opts.Lenient && !early {
+	if !s.opts.Lenient {
 		if msg := validate(body); msg != "" {
 			writeError(w, http.StatusBadRequest, "ValidationException", msg)
 			return
@@ -374,7 +380,7 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, reply Re
 	}
 	for i, c := range chunks {
 		if reply.Exception != "" && i == reply.ExceptionAfter {
-			exception(enc, w, rc, reply.Exception)
+			exception(enc, w, rc, reply.Exception, "injected "+reply.Exception)
 			return
 		}
 		var payload any = map[string]any{"contentBlockIndex": block, "delta": map[string]any{"text": c}}
@@ -388,7 +394,7 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, reply Re
 		}
 	}
 	if reply.Exception != "" {
-		exception(enc, w, rc, reply.Exception)
+		exception(enc, w, rc, reply.Exception, "injected "+reply.Exception)
 		return
 	}
 	if reply.Truncate {
@@ -436,8 +442,8 @@ func event(enc *eventstream.Encoder, w io.Writer, rc *http.ResponseController, e
 	return rc.Flush() == nil
 }
 
-func exception(enc *eventstream.Encoder, w io.Writer, rc *http.ResponseController, exceptionType string) {
-	body, _ := json.Marshal(map[string]string{"message": "injected " + exceptionType})
+func exception(enc *eventstream.Encoder, w io.Writer, rc *http.ResponseController, exceptionType, message string) {
+	body, _ := json.Marshal(map[string]string{"message": message})
 	msg := eventstream.Message{Payload: body}
 	msg.Headers.Set(":message-type", eventstream.StringValue("exception"))
 	msg.Headers.Set(":exception-type", eventstream.StringValue(exceptionType))
