@@ -52,6 +52,10 @@ func (s *Server) Run(ctx context.Context, addr string, ready func(baseURL string
 func (s *Server) applyReload(r tiers.Reload) {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
+	s.applyReloadLocked(r)
+}
+
+func (s *Server) applyReloadLocked(r tiers.Reload) {
 	if r.Err != nil {
 		s.log.Error("models.ini not applied; still serving the last good version", "error", r.Err)
 		s.setHealth(func(h *liveState) { h.configErr = r.Err.Error() })
@@ -60,11 +64,13 @@ func (s *Server) applyReload(r tiers.Reload) {
 	s.SetConfig(r.Config)
 	s.log.Info("models.ini reloaded", "path", r.Config.Path, "tiers", len(r.Config.Tiers))
 	var restart string
+	var changed bool
 	s.setHealth(func(h *liveState) {
 		restart = restartNeeded(h.boundFrom, r.Config.Addr())
+		changed = restart != h.restart
 		h.restart = restart
 	})
-	if restart != "" {
+	if changed && restart != "" {
 		s.log.Warn(restart)
 	}
 	go func() {
@@ -85,15 +91,19 @@ func restartNeeded(bound, want string) string {
 // Reload reads models.ini again now (the tray's "Reload" item) and applies
 // it if it is valid; the error says why not.
 func (s *Server) Reload() error {
+	// Read under the lock, so a reload by the watcher in between cannot be
+	// undone by this older read.
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	path := s.cfg.Load().Path
 	data, err := os.ReadFile(path)
 	if err != nil {
 		err = fmt.Errorf("reading models.ini: %w", err)
-		s.applyReload(tiers.Reload{Err: err})
+		s.applyReloadLocked(tiers.Reload{Err: err})
 		return err
 	}
 	cfg, err := tiers.Parse(path, data)
-	s.applyReload(tiers.Reload{Config: cfg, Err: err})
+	s.applyReloadLocked(tiers.Reload{Config: cfg, Err: err})
 	return err
 }
 

@@ -89,27 +89,55 @@ func BuildRequest(req *openai.ChatRequest, tier *tiers.Tier, target tiers.Target
 		}
 	}
 	if tier.Bedrock != nil && tier.Bedrock.PromptCache {
-		addCachePoints(out)
+		// A /v1/completions prompt is one block that only an identical
+		// prompt would read back: not worth a cache write.
+		addCachePoints(out, req.Messages != nil)
 	}
 	return out, nil
 }
 
 // addCachePoints marks what an agent sends again with every turn for
-// Bedrock's prompt cache: the tools, the system prompt and the conversation
-// so far (the cache covers tools, then system, then messages). The next
-// turn reads the prefix from the cache instead of processing it again.
-// Prefixes shorter than the model's minimum are simply not cached.
-func addCachePoints(r *ConverseRequest) {
+// Bedrock's prompt cache, which covers tools, then system, then messages:
+// a cache point after the tools, after the system prompt and, when
+// conversation is set, after each of the last two user turns. The last
+// one writes this turn's prefix; the one before is exactly where the
+// previous turn wrote, so it is read back however many blocks the model's
+// turn added in between (Bedrock looks back only about 20 blocks from a
+// cache point). That is Bedrock's limit of four. Prefixes shorter than the
+// model's minimum are simply not cached.
+func addCachePoints(r *ConverseRequest, conversation bool) {
 	if r.ToolConfig != nil && len(r.ToolConfig.Tools) > 0 {
 		r.ToolConfig.Tools = append(r.ToolConfig.Tools, Tool{CachePoint: cachePoint()})
 	}
 	if len(r.System) > 0 {
 		r.System = append(r.System, SystemBlock{CachePoint: cachePoint()})
 	}
-	if n := len(r.Messages); n > 0 {
-		last := &r.Messages[n-1]
-		last.Content = append(last.Content, ContentBlock{CachePoint: cachePoint()})
+	if !conversation {
+		return
 	}
+	marked := 0
+	for i := len(r.Messages) - 1; i >= 0 && marked < 2; i-- {
+		m := &r.Messages[i]
+		// Not after a prefilled answer or results the router made up for
+		// unanswered calls: the next turn replaces those, so a cache
+		// written there would never be read.
+		if m.Role != "user" || onlyOrphanResults(m.Content) {
+			continue
+		}
+		m.Content = append(m.Content, ContentBlock{CachePoint: cachePoint()})
+		marked++
+	}
+}
+
+// onlyOrphanResults reports whether a turn holds nothing but the results
+// injected for tool calls that were never answered.
+func onlyOrphanResults(blocks []ContentBlock) bool {
+	for _, b := range blocks {
+		if b.ToolResult == nil || len(b.ToolResult.Content) != 1 || b.ToolResult.Content[0].Text != OrphanToolResultText {
+			return false
+		}
+	}
+	return len(blocks) > 0
 }
 
 // outputConfig maps response_format: json_schema becomes Bedrock's

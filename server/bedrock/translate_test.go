@@ -330,6 +330,7 @@ func checkConverseRules(t *testing.T, r *ConverseRequest) {
 		t.Fatal(err)
 	}
 	var wire struct {
+		System   []map[string]json.RawMessage `json:"system"`
 		Messages []struct {
 			Role    string                       `json:"role"`
 			Content []map[string]json.RawMessage `json:"content"`
@@ -346,6 +347,32 @@ func checkConverseRules(t *testing.T, r *ConverseRequest) {
 	}
 	if err := json.Unmarshal(raw, &wire); err != nil {
 		t.Fatal(err)
+	}
+	cachePoints := 0
+	for _, b := range wire.System {
+		if b["cachePoint"] != nil {
+			cachePoints++
+		}
+	}
+	if wire.ToolConfig != nil {
+		for _, tl := range wire.ToolConfig.Tools {
+			if tl.CachePoint != nil {
+				cachePoints++
+			}
+		}
+	}
+	for _, m := range wire.Messages {
+		for j, b := range m.Content {
+			if b["cachePoint"] != nil {
+				cachePoints++
+				if j == 0 {
+					t.Errorf("a %s turn starts with a cache point", m.Role)
+				}
+			}
+		}
+	}
+	if cachePoints > 4 {
+		t.Errorf("%d cache points; Bedrock takes at most 4", cachePoints)
 	}
 	usesTools := false
 	for i, m := range wire.Messages {
