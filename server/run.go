@@ -20,6 +20,11 @@ func (s *Server) Run(ctx context.Context, addr string, ready func(baseURL string
 	if fromConfig {
 		addr = s.cfg.Load().Addr()
 	}
+	if err := CheckLoopback(addr); err != nil {
+		// A mistake to fix, not a state to watch: say it alone.
+		s.setHealth(func(h *liveState) { h.baseURL, h.listenErr = "", err.Error() })
+		return err
+	}
 	// Health is worth knowing even when the port is taken.
 	go s.monitor(ctx)
 	ln, err := Listen(addr)
