@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/llmstack/llmstack/app"
+	_ "github.com/llmstack/llmstack/internal/posixlocale" // before Fyne reads the locale
 	"github.com/llmstack/llmstack/server"
 	"github.com/llmstack/llmstack/tiers"
 )

@@ -2,11 +2,13 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/llmstack/llmstack/internal/golden"
+	"github.com/llmstack/llmstack/internal/trayhost"
 )
 
 func TestCLI(t *testing.T) {
@@ -59,5 +61,28 @@ func TestVersion(t *testing.T) {
 	}
 	if version == "dev" || version != appVersion(fyneAppTOML) {
 		t.Errorf("version %q does not come from FyneApp.toml", version)
+	}
+}
+
+// TestQuietUnderPOSIXLocale runs the built binary the way CI images and
+// containers do, under C.UTF-8, where Fyne would log a locale error on
+// every command.
+func TestQuietUnderPOSIXLocale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := trayhost.BuildGo(t, "github.com/llmstack/llmstack")
+	for _, locale := range []string{"C.UTF-8", "C", "en_US.UTF-8"} {
+		cmd := exec.Command(bin, "version")
+		cmd.Env = append(os.Environ(), "LANG="+locale, "LC_ALL=", "LC_MESSAGES=", "LANGUAGE=")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil || !strings.HasPrefix(string(out), "llmstack ") {
+			t.Errorf("LANG=%s: version: %v, %q", locale, err, out)
+		}
+		if stderr.Len() > 0 {
+			t.Errorf("LANG=%s: version wrote to stderr:\n%s", locale, stderr.String())
+		}
 	}
 }
