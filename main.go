@@ -124,10 +124,13 @@ func check(args []string, stdout, stderr io.Writer) int {
 	if useNext {
 		channel = tiers.ChannelNext
 	}
-	fmt.Fprintf(stdout, "models.ini  %s (valid, %d tiers)\nrouter      http://%s/v1\nllama-swap  %s\nchannel     %s\n\n",
-		cfg.Path, len(cfg.Tiers), cfg.Addr(), cfg.LlamaSwapURL, channel)
+	fmt.Fprintf(stdout, "models.ini  %s (valid, %s)\nrouter      http://%s/v1\nllama-swap  %s\nchannel     %s\n\n",
+		cfg.Path, plural(len(cfg.Tiers), "tier"), cfg.Addr(), cfg.LlamaSwapURL, channel)
 	if err := cfg.WriteTable(stdout, useNext); err != nil {
 		return 1
+	}
+	for _, n := range cfg.Notes {
+		fmt.Fprintf(stdout, "\nnote: %s\n", n)
 	}
 	return 0
 }
@@ -202,4 +205,11 @@ func serve(cmd string, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -19,6 +19,8 @@ func TestCLI(t *testing.T) {
 	os.WriteFile(good, []byte("[code-fast]\nrole = fast\naws_model_id = fast-v1\naws_model_id_next = fast-v2\naws_region = us-east-1\naws_profile = dev\naliases = fast\n\n[local]\nhf_repo = org/repo\nhf_file = model.gguf\n"), 0o644)
 	bad := filepath.Join(dir, "bad.ini")
 	os.WriteFile(bad, []byte("[code-fast]\naws_model_id = m\naws_secret_access_key = wJalrXUtnFEMIEXAMPLEKEY\n"), 0o644)
+	typo := filepath.Join(dir, "typo.ini")
+	os.WriteFile(typo, []byte("[ROUTING]\nmulti_turn = 5\n\n[code-fast]\nrole = fast\naws_model_id = fast-v1\n\n[code-smart]\nrole = agent\naws_modelid = smart-v1\naws_region = us-east-1\n"), 0o644)
 	remote := filepath.Join(dir, "remote.ini")
 	os.WriteFile(remote, []byte("[DEFAULT]\nrouter_host = 0.0.0.0\n"), 0o644)
 
@@ -29,6 +31,7 @@ func TestCLI(t *testing.T) {
 	}{
 		{"check", []string{"check", "--config", good}, 0},
 		{"check-next", []string{"check", "--next", "--config", good}, 0},
+		{"check-not-a-tier", []string{"check", "--config", typo}, 0},
 		{"check-invalid", []string{"check", "--config", bad}, 1},
 		{"check-missing", []string{"check", "--config", filepath.Join(dir, "nope.ini")}, 1},
 		{"check-not-loopback", []string{"check", "--config", remote}, 1},

@@ -25,6 +25,7 @@ func (s *Server) Run(ctx context.Context, addr string, ready func(baseURL string
 		s.setHealth(func(h *liveState) { h.baseURL, h.listenErr = "", err.Error() })
 		return err
 	}
+	s.logNotes(s.cfg.Load())
 	// Health is worth knowing even when the port is taken.
 	go s.monitor(ctx)
 	ln, err := Listen(addr)
@@ -68,6 +69,7 @@ func (s *Server) applyReloadLocked(r tiers.Reload) {
 	}
 	s.SetConfig(r.Config)
 	s.log.Info("models.ini reloaded", "path", r.Config.Path, "tiers", len(r.Config.Tiers))
+	s.logNotes(r.Config)
 	var restart string
 	var changed bool
 	s.setHealth(func(h *liveState) {
@@ -82,6 +84,13 @@ func (s *Server) applyReloadLocked(r tiers.Reload) {
 		s.checkLlamaSwap(s.stopping)
 		s.RecheckProfiles(s.stopping, false)
 	}()
+}
+
+// logNotes warns of sections that look like tiers but are not.
+func (s *Server) logNotes(cfg *tiers.Config) {
+	for _, n := range cfg.Notes {
+		s.log.Warn(n)
+	}
 }
 
 // restartNeeded says why a restart is due when models.ini now asks for

@@ -136,6 +136,8 @@ func Parse(name string, data []byte) (*Config, error) {
 		}
 		if t := p.tier(name, own, vals); t != nil {
 			cfg.Tiers = append(cfg.Tiers, t)
+		} else if key := tierLikeKey(own); key != "" {
+			cfg.Notes = append(cfg.Notes, fmt.Sprintf("%s [%s] is not a tier: it sets %s but has no aws_model_id (bedrock), hf_repo and hf_file (gguf), or backend", p.file, name, key))
 		}
 	}
 	p.index(cfg)
@@ -410,4 +412,19 @@ func parseBool(v string) (on, ok bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// tierLikeKeys are keys only a tier section has.
+var tierLikeKeys = []string{"role", "description", "aliases", "ctx_size", "sampler", "max_output_tokens", "prompt_cache",
+	"aws_model_id_next", "aws_region", "aws_region_next", "aws_profile", "aws_endpoint_url", "hf_repo_next", "hf_file_next"}
+
+// tierLikeKey returns the first key of a section's own keys that only a
+// tier has, or "".
+func tierLikeKey(own map[string]string) string {
+	for _, k := range tierLikeKeys {
+		if _, ok := own[k]; ok {
+			return k
+		}
+	}
+	return ""
 }

@@ -66,6 +66,9 @@ type Config struct {
 	Routing Routing
 	// Tiers in file order.
 	Tiers []*Tier
+	// Notes name sections that look like tiers but are not (no model
+	// keys and no backend), so a typo in aws_model_id is not silent.
+	Notes []string
 
 	byName map[string]*Tier // names and aliases
 }
