@@ -64,6 +64,8 @@ type Server struct {
 	// reloadMu orders reloads: the watcher and the tray's Reload may
 	// apply one at the same time.
 	reloadMu sync.Mutex
+	// inflight counts requests being served, for the shutdown message.
+	inflight atomic.Int64
 }
 
 // New returns a server for cfg.
@@ -98,6 +100,8 @@ func New(cfg *tiers.Config, opts Options) *Server {
 
 // ServeHTTP routes one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.inflight.Add(1)
+	defer s.inflight.Add(-1)
 	defer func() {
 		// A bug must cost one request, not the process.
 		if v := recover(); v != nil {
@@ -302,6 +306,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	}
+	if n := s.inflight.Load(); n > 0 {
+		s.log.Info("stopping: letting requests in flight finish", "requests", n, "grace", s.grace)
+	} else {
+		s.log.Info("stopping")
 	}
 	// After the grace period, streams still running are told to end (with
 	// an error chunk); Shutdown then has a moment to see them go.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -154,7 +155,8 @@ func TestGracefulShutdown(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			srv := server.New(cfg, server.Options{ShutdownGrace: tt.grace})
+			var logs syncBuffer
+			srv := server.New(cfg, server.Options{ShutdownGrace: tt.grace, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
@@ -193,6 +195,9 @@ func TestGracefulShutdown(t *testing.T) {
 			}
 			if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
 				t.Error("still accepting connections after shutdown")
+			}
+			if want := "msg=\"stopping: letting requests in flight finish\" requests=1"; !strings.Contains(logs.String(), want) {
+				t.Errorf("the log does not say the router waits for the stream (%s):\n%s", want, logs.String())
 			}
 		})
 	}
