@@ -194,6 +194,7 @@ func serve(cmd string, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 1
 	}
+	slog.SetDefault(logger) // where the AWS SDK's messages go
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := server.Options{UseNext: cf.next || tiers.UseNextFromEnv(), Logger: logger, Version: version}

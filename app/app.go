@@ -53,6 +53,7 @@ type Options struct {
 func Run(opts Options) error {
 	logs := newLogLines(300)
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(opts.Log, logs), &slog.HandlerOptions{Level: opts.LogLevel}))
+	slog.SetDefault(logger) // where the AWS SDK's messages go
 
 	if reason := NoDisplay(); reason != "" {
 		logger.Warn("no tray: " + reason + "; serving headless (llmstack serve does this on purpose)")

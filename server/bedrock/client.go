@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Timeouts of the Bedrock HTTP client. Connecting must be quick; a model may
@@ -131,6 +133,7 @@ func (c *Clients) Forget() {
 // credential_process all work.
 func LoadAWSConfig(ctx context.Context, profile, region string, httpClient *awshttp.BuildableClient) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
+		config.WithLogger(sdkLogger),
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = MaxAttempts })
 		}),
@@ -150,6 +153,14 @@ func LoadAWSConfig(ctx context.Context, profile, region string, httpClient *awsh
 	}
 	return cfg, nil
 }
+
+// sdkLogger sends what the SDK says (retries, "falling back to IMDSv1" on
+// a machine without credentials) to the process's slog logger at debug
+// level, instead of raw lines on stderr: the router reports the failures
+// that matter itself.
+var sdkLogger = logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+	slog.Debug(fmt.Sprintf(format, v...), "source", "aws-sdk", "class", string(c))
+})
 
 // ConfigError is a failure to load an AWS profile's configuration.
 type ConfigError struct {
