@@ -22,6 +22,13 @@ import (
 // watches the file) on a free loopback port.
 func startRun(t *testing.T, f *fixture) (*server.Server, string) {
 	t.Helper()
+	return startRunAt(t, f, "127.0.0.1:0")
+}
+
+// startRunAt is startRun on addr ("" for the config's own address); it
+// returns the server and its URL without /v1.
+func startRunAt(t *testing.T, f *fixture, addr string) (*server.Server, string) {
+	t.Helper()
 	cfg, err := tiers.Load(f.cfgPath)
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +37,7 @@ func startRun(t *testing.T, f *fixture) (*server.Server, string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx, "127.0.0.1:0", func(url string) { ready <- url }) }()
+	go func() { done <- srv.Run(ctx, addr, func(url string) { ready <- url }) }()
 	t.Cleanup(func() {
 		cancel()
 		<-done
@@ -163,26 +170,8 @@ func TestReloadPortChangeNeedsRestart(t *testing.T) {
 		return strings.Replace(string(original), "[DEFAULT]\n", fmt.Sprintf("[DEFAULT]\nrouter_port = %d\n", p), 1)
 	}
 	write(t, f.cfgPath, withPort(port))
-	cfg, err := tiers.Load(f.cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := server.New(cfg, server.Options{ShutdownGrace: time.Second})
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx, "", func(url string) { ready <- url }) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	var url string
-	select {
-	case url = <-ready:
-	case err := <-done:
-		t.Fatalf("Run: %v", err)
-	}
-	if want := fmt.Sprintf("http://127.0.0.1:%d/v1", port); url != want {
+	srv, url := startRunAt(t, f, "")
+	if want := fmt.Sprintf("http://127.0.0.1:%d", port); url != want {
 		t.Fatalf("serving on %s, want %s", url, want)
 	}
 
@@ -203,7 +192,7 @@ func TestReloadPortChangeNeedsRestart(t *testing.T) {
 	if st.RestartNeeded != want || st.Overall != server.LevelWarn {
 		t.Errorf("status: restart %q overall %v; want %q, warn", st.RestartNeeded, st.Overall, want)
 	}
-	resp, err := http.Get(strings.TrimSuffix(url, "/v1") + "/health")
+	resp, err := http.Get(url + "/health")
 	if err != nil {
 		t.Fatal(err)
 	}
