@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -187,4 +188,48 @@ func TestBrowserRequests(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBodyTooLarge checks that a body over MaxBodyBytes gets a 413 naming
+// the limit on every route, and reaches neither Bedrock nor llama-swap.
+func TestBodyTooLarge(t *testing.T) {
+	for _, path := range []string{"/v1/chat/completions", "/v1/embeddings"} {
+		t.Run(strings.TrimPrefix(path, "/v1/"), func(t *testing.T) {
+			f := newFixture(t)
+			// {"model":"code-fast","x":"aaaa…"} one byte over the limit,
+			// made as it is sent.
+			head := `{"model":"code-fast","x":"`
+			body := io.MultiReader(strings.NewReader(head), io.LimitReader(repeatByte('a'), server.MaxBodyBytes+1-int64(len(head))))
+			resp, err := http.Post(f.url+path, "application/json", body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(data), `"code":"body_too_large"`) || !strings.Contains(string(data), "larger than 64 MiB") {
+				t.Errorf("status %d: %s", resp.StatusCode, data)
+			}
+			if n := len(f.fake.Requests()); n != 0 {
+				t.Errorf("%d requests reached Bedrock", n)
+			}
+			f.llama.mu.Lock()
+			n := len(f.llama.requests)
+			f.llama.mu.Unlock()
+			if n != 0 {
+				t.Errorf("%d requests reached llama-swap", n)
+			}
+		})
+	}
+}
+
+// repeatByte is an endless reader of one byte.
+type repeatByte byte
+
+func (b repeatByte) Read(p []byte) (int, error) {
+	block := bytes.Repeat([]byte{byte(b)}, min(len(p), 64<<10))
+	n := 0
+	for n < len(p) {
+		n += copy(p[n:], block)
+	}
+	return n, nil
 }

@@ -98,12 +98,8 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, start time.Time
 func (s *Server) passThrough(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	if r.Body != nil && r.Body != http.NoBody {
-		body, err := readBody(w, r)
-		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				s.reject(w, r, start, &openai.Error{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("request body is larger than %d MiB", MaxBodyBytes>>20), Type: openai.TypeInvalidRequest, Code: "body_too_large"})
-			}
+		body, ok := s.requestBody(w, r, start)
+		if !ok {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))

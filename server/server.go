@@ -145,14 +145,8 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, ep openai.Endp
 	start := time.Now()
 	cfg, useNext := s.cfg.Load(), s.useNext.Load()
 
-	body, err := readBody(w, r)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			s.reject(w, r, start, &openai.Error{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("request body is larger than %d MiB", MaxBodyBytes>>20), Type: openai.TypeInvalidRequest, Code: "body_too_large"})
-			return
-		}
-		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", 499, "error", "reading body: "+err.Error())
+	body, ok := s.requestBody(w, r, start)
+	if !ok {
 		return
 	}
 
@@ -230,6 +224,22 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, ep openai.Endp
 func (s *Server) reject(w http.ResponseWriter, r *http.Request, start time.Time, e *openai.Error) {
 	openai.WriteError(w, e)
 	s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", e.Status, "dur", time.Since(start).Round(time.Microsecond), "error", e.Message)
+}
+
+// requestBody reads the body for any route. A body over MaxBodyBytes gets a
+// 413; a client that goes away mid-body is logged (499) and gets nothing.
+func (s *Server) requestBody(w http.ResponseWriter, r *http.Request, start time.Time) ([]byte, bool) {
+	body, err := readBody(w, r)
+	if err == nil {
+		return body, true
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		s.reject(w, r, start, &openai.Error{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("request body is larger than %d MiB", MaxBodyBytes>>20), Type: openai.TypeInvalidRequest, Code: "body_too_large"})
+		return nil, false
+	}
+	s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", 499, "error", "reading body: "+err.Error())
+	return nil, false
 }
 
 // readBody reads a request body of at most MaxBodyBytes, in one
