@@ -210,8 +210,8 @@ func ConvertMessages(msgs []openai.Message) ([]Message, *openai.Error) {
 	}
 
 	// Tool call ids go to Bedrock in its alphabet and unique across the
-	// conversation; callIDs maps the ids of the latest assistant turn to
-	// what was sent, for the tool results that answer it.
+	// conversation; ids keeps the calls of the latest assistant turn that
+	// no result has answered yet, for the tool results that follow.
 	ids := toolIDs{used: map[string]bool{}}
 	for i, m := range msgs {
 		switch m.Role {
@@ -226,8 +226,17 @@ func ConvertMessages(msgs []openai.Message) ([]Message, *openai.Error) {
 			if blank(text) {
 				text = EmptyToolResultText
 			}
+			wire, ok := ids.result(id)
+			if !ok {
+				// Every call of the turn with this id has its result (a
+				// client sent one twice, or answers an earlier turn):
+				// Bedrock takes one result per call, the model can still
+				// read this one.
+				add("user", []ContentBlock{{Text: resultAsText(id, text)}})
+				continue
+			}
 			add("user", []ContentBlock{{ToolResult: &ToolResult{
-				ToolUseID: ids.result(id),
+				ToolUseID: wire,
 				Content:   []ToolResultContent{{Text: text}},
 			}}})
 			continue
@@ -245,7 +254,11 @@ func ConvertMessages(msgs []openai.Message) ([]Message, *openai.Error) {
 		role := "user"
 		if m.Role == "assistant" {
 			role = "assistant"
-			ids.newTurn()
+			if n := len(turns); (n == 0 || turns[n-1].role != "assistant") && (len(blocks) > 0 || len(m.ToolCalls) > 0) {
+				// Results answer the latest assistant turn, however many
+				// messages merge into it.
+				ids.newTurn()
+			}
 			for _, tc := range m.ToolCalls {
 				blocks = append(blocks, ContentBlock{ToolUse: &ToolUse{
 					ToolUseID: ids.call(tc.ID),
@@ -315,14 +328,21 @@ func unmatchedResultsToText(msgs []Message) {
 			if b.ToolResult == nil || (i > 0 && hasToolUse(msgs[i-1].Content, b.ToolResult.ToolUseID)) {
 				continue
 			}
-			var text strings.Builder
-			fmt.Fprintf(&text, "Result of tool call %s:", b.ToolResult.ToolUseID)
-			for _, c := range b.ToolResult.Content {
-				text.WriteString("\n" + c.Text)
+			texts := make([]string, len(b.ToolResult.Content))
+			for k, c := range b.ToolResult.Content {
+				texts[k] = c.Text
 			}
-			m.Content[j] = ContentBlock{Text: text.String()}
+			m.Content[j] = ContentBlock{Text: resultAsText(b.ToolResult.ToolUseID, strings.Join(texts, "\n"))}
 		}
 	}
+}
+
+// resultAsText is how a tool result that answers no call reaches the model.
+func resultAsText(id, text string) string {
+	if id == "" {
+		return "Result of a tool call without an id:\n" + text
+	}
+	return "Result of tool call " + id + ":\n" + text
 }
 
 func hasToolUse(blocks []ContentBlock, id string) bool {
@@ -340,14 +360,18 @@ func blank(text string) bool { return strings.TrimSpace(text) == "" }
 
 // toolIDs rewrites tool call ids into what Bedrock accepts
 // ([a-zA-Z0-9_-]+, unique in the conversation). Histories replayed from
-// other providers carry ids such as "functions.bash:0", or reuse "call_0"
-// turn after turn. Valid, unique ids pass unchanged.
+// other providers carry ids such as "functions.bash:0", reuse "call_0"
+// turn after turn, or give several calls of one turn the same id (or
+// none). Valid, unique ids pass unchanged.
 type toolIDs struct {
 	used map[string]bool
-	turn map[string]string // id as sent by the client → id sent to Bedrock
+	// unanswered holds, for each id as the client sent it, the Bedrock
+	// ids of the latest assistant turn's calls with that id that no result
+	// has answered yet, in call order; nil before the first assistant turn.
+	unanswered map[string][]string
 }
 
-func (t *toolIDs) newTurn() { t.turn = map[string]string{} }
+func (t *toolIDs) newTurn() { t.unanswered = map[string][]string{} }
 
 // call assigns the Bedrock id of a tool call in the current assistant turn.
 func (t *toolIDs) call(id string) string {
@@ -359,16 +383,25 @@ func (t *toolIDs) call(id string) string {
 		wire = fmt.Sprintf("%s_%d", sanitizeToolID(id), n)
 	}
 	t.used[wire] = true
-	t.turn[id] = wire
+	t.unanswered[id] = append(t.unanswered[id], wire)
 	return wire
 }
 
-// result gives the Bedrock id of the call a tool result answers.
-func (t *toolIDs) result(id string) string {
-	if wire, ok := t.turn[id]; ok {
-		return wire
+// result gives the Bedrock id of the call a tool result answers: the first
+// call of the latest assistant turn with the result's id that has no
+// result yet, so results pair with calls in order when ids repeat. ok is
+// false when no such call is left. Before any assistant turn the id is
+// only made valid; unmatchedResultsToText turns such results into text.
+func (t *toolIDs) result(id string) (wire string, ok bool) {
+	if t.unanswered == nil {
+		return sanitizeToolID(id), true
 	}
-	return sanitizeToolID(id)
+	calls := t.unanswered[id]
+	if len(calls) == 0 {
+		return "", false
+	}
+	t.unanswered[id] = calls[1:]
+	return calls[0], true
 }
 
 func sanitizeToolID(id string) string {

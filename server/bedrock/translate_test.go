@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 
 	"github.com/llmstack/llmstack/internal/golden"
+	"github.com/llmstack/llmstack/server/bedrock/fakebedrock"
 	"github.com/llmstack/llmstack/server/openai"
 	"github.com/llmstack/llmstack/tiers"
 )
@@ -622,6 +624,109 @@ func TestConvertMessagesGeneratesMissingToolCallIDs(t *testing.T) {
 	}
 }
 
+// TestRepeatedToolCallIDs: when tool call ids repeat within one assistant
+// turn (or are missing), each result goes to the call it answers in order
+// (the first result with an id to the first call with it), Bedrock sees
+// every id once, and no result is lost or given twice.
+func TestRepeatedToolCallIDs(t *testing.T) {
+	call := func(id, cmd string) string {
+		idField := ""
+		if id != "-" {
+			idField = fmt.Sprintf(`"id":%q,`, id)
+		}
+		return fmt.Sprintf(`{%s"type":"function","function":{"name":"bash","arguments":"{\"cmd\":\"%s\"}"}}`, idField, cmd)
+	}
+	result := func(id, text string) string {
+		if id == "-" {
+			return fmt.Sprintf(`{"role":"tool","content":%q}`, text)
+		}
+		return fmt.Sprintf(`{"role":"tool","tool_call_id":%q,"content":%q}`, id, text)
+	}
+	assistant := func(calls ...string) string {
+		return `{"role":"assistant","content":null,"tool_calls":[` + strings.Join(calls, ",") + `]}`
+	}
+	user := `{"role":"user","content":"go"}`
+	const stub = OrphanToolResultText
+	cases := []struct {
+		name  string
+		msgs  []string
+		want  map[string]string // the call's cmd → the text of its result
+		texts []string          // results that had no call left and became text
+	}{
+		{"same id twice", []string{user, assistant(call("call_0", "a"), call("call_0", "b")), result("call_0", "A"), result("call_0", "B")},
+			map[string]string{"a": "A", "b": "B"}, nil},
+		{"same id twice, one result", []string{user, assistant(call("call_0", "a"), call("call_0", "b")), result("call_0", "A")},
+			map[string]string{"a": "A", "b": stub}, nil},
+		{"a third result for two calls", []string{user, assistant(call("call_0", "a"), call("call_0", "b")), result("call_0", "A"), result("call_0", "B"), result("call_0", "C")},
+			map[string]string{"a": "A", "b": "B"}, []string{"Result of tool call call_0:\nC"}},
+		{"repeated among others, answered out of order", []string{user, assistant(call("x", "a"), call("y", "b"), call("x", "c")), result("y", "B"), result("x", "A"), result("x", "C")},
+			map[string]string{"a": "A", "b": "B", "c": "C"}, nil},
+		{"empty ids", []string{user, assistant(call("", "a"), call("", "b")), result("", "A"), result("", "B")},
+			map[string]string{"a": "A", "b": "B"}, nil},
+		{"missing ids", []string{user, assistant(call("-", "a"), call("-", "b")), result("-", "A"), result("-", "B")},
+			map[string]string{"a": "A", "b": "B"}, nil},
+		{"empty id on a result when the calls have ids", []string{user, assistant(call("c1", "a")), result("", "A?")},
+			map[string]string{"a": stub}, []string{"Result of a tool call without an id:\nA?"}},
+		{"same id across turns", []string{user, assistant(call("call_0", "a")), result("call_0", "A"), assistant(call("call_0", "b"), call("call_0", "c")), result("call_0", "B"), result("call_0", "C")},
+			map[string]string{"a": "A", "b": "B", "c": "C"}, nil},
+		{"result for an earlier turn's id", []string{user, assistant(call("call_0", "a")), result("call_0", "A"), assistant(call("call_1", "b")), result("call_1", "B"), result("call_0", "A again")},
+			map[string]string{"a": "A", "b": "B"}, []string{"Result of tool call call_0:\nA again"}},
+		{"two assistant messages in one turn", []string{user, assistant(call("call_0", "a")), assistant(call("call_0", "b")), result("call_0", "A"), result("call_0", "B")},
+			map[string]string{"a": "A", "b": "B"}, nil},
+		{"an empty assistant message between the results", []string{user, assistant(call("call_0", "a")), result("call_0", "A"), `{"role":"assistant","content":""}`, result("call_0", "A twice")},
+			map[string]string{"a": "A"}, []string{"Result of tool call call_0:\nA twice"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			body := `{"messages":[` + strings.Join(tc.msgs, ",") + `]}`
+			req, oerr := openai.DecodeRequest([]byte(body), openai.ChatCompletions)
+			if oerr != nil {
+				t.Fatal(oerr.Message)
+			}
+			tier := testTier(t, "", 0)
+			got, oerr := BuildRequest(req, tier, tier.Bedrock.Active(false))
+			if oerr != nil {
+				t.Fatal(oerr.Message)
+			}
+			checkConverseRules(t, got)
+			cmdOf := map[string]string{} // Bedrock id → the call's cmd
+			results := map[string]string{}
+			var texts []string
+			for _, m := range got.Messages {
+				for _, b := range m.Content {
+					switch {
+					case b.ToolUse != nil:
+						var in struct{ Cmd string }
+						_ = json.Unmarshal(b.ToolUse.Input, &in)
+						if _, dup := cmdOf[b.ToolUse.ToolUseID]; dup {
+							t.Errorf("toolUseId %s sent twice", b.ToolUse.ToolUseID)
+						}
+						cmdOf[b.ToolUse.ToolUseID] = in.Cmd
+					case b.ToolResult != nil:
+						cmd, ok := cmdOf[b.ToolResult.ToolUseID]
+						if !ok {
+							t.Errorf("result for %s, which no call has", b.ToolResult.ToolUseID)
+						}
+						if _, dup := results[cmd]; dup {
+							t.Errorf("call %q got two results", cmd)
+						}
+						results[cmd] = b.ToolResult.Content[0].Text
+					case m.Role == "user" && strings.HasPrefix(b.Text, "Result of "):
+						texts = append(texts, b.Text)
+					}
+				}
+			}
+			if fmt.Sprint(results) != fmt.Sprint(tc.want) {
+				t.Errorf("results by call:\n got  %v\n want %v", results, tc.want)
+			}
+			if !slices.Equal(texts, tc.texts) {
+				t.Errorf("results as text:\n got  %q\n want %q", texts, tc.texts)
+			}
+			checkWireMatchesSDK(t, got)
+		})
+	}
+}
+
 // TestConvertMessagesImageErrors checks the 400s for images Bedrock cannot
 // take, with the index of the offending message.
 func TestConvertMessagesImageErrors(t *testing.T) {
@@ -719,6 +824,11 @@ func checkWireMatchesSDK(t *testing.T, r *ConverseRequest) {
 	}
 	if g, w := canonical(t, ours), canonical(t, d.body); g != w {
 		t.Errorf("wire structs marshal to\n %s\nthe SDK sends\n %s", g, w)
+	}
+	// The fake holds Bedrock's rules in one place; what it refuses, Bedrock
+	// refuses.
+	if msg := fakebedrock.Validate(d.body); msg != "" {
+		t.Errorf("Bedrock would refuse the request: %s", msg)
 	}
 }
 

@@ -1,6 +1,7 @@
 package fakebedrock
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -35,13 +36,26 @@ type converseBody struct {
 	} `json:"outputConfig"`
 }
 
+// Validate applies Bedrock's request rules to a Converse request body and
+// returns the ValidationException message Bedrock would answer with, or ""
+// when Bedrock would accept it. Translation tests run every request they
+// build through it.
+func Validate(body []byte) string { return validate(body) }
+
 // validate applies the request rules Bedrock enforces and returns its
 // ValidationException message, or "" when the request is acceptable. These
 // are the rules an OpenAI → Converse translation most easily breaks.
 func validate(body []byte) string {
 	var req converseBody
-	if err := json.Unmarshal(body, &req); err != nil {
+	// Numbers stay as written: tool input may hold any JSON number
+	// (1e400, 20-digit ids), which Bedrock takes as it is.
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&req); err != nil {
 		return "Malformed input request: " + err.Error()
+	}
+	if dec.More() {
+		return "Malformed input request: data after the JSON object"
 	}
 	if len(req.Messages) == 0 {
 		return "The messages field must contain at least one message."
@@ -50,6 +64,7 @@ func validate(body []byte) string {
 		return "A conversation must start with a user message. Try again with a conversation that starts with a user message."
 	}
 	usesTools := false
+	toolUseIDs := map[string]bool{}
 	for i, m := range req.Messages {
 		if m.Role != "user" && m.Role != "assistant" {
 			return fmt.Sprintf("messages.%d.role: %q is not user or assistant", i, m.Role)
@@ -60,18 +75,35 @@ func validate(body []byte) string {
 		if len(m.Content) == 0 {
 			return fmt.Sprintf("The content field in the Message object at messages.%d is empty. Add a ContentBlock object to the content field and try again.", i)
 		}
-		for _, b := range m.Content {
+		resultIDs := map[string]bool{}
+		for j, b := range m.Content {
 			if len(b) != 1 {
 				return fmt.Sprintf("messages.%d.content: a content block must hold exactly one member", i)
 			}
-			if _, ok := b["toolUse"]; ok {
+			if tu, ok := b["toolUse"].(map[string]any); ok {
 				usesTools = true
 				if m.Role != "assistant" {
 					return fmt.Sprintf("messages.%d: toolUse blocks belong in assistant turns", i)
 				}
+				if name, _ := tu["name"].(string); name == "" {
+					return fmt.Sprintf("1 validation error detected: Value '' at 'messages.%d.member.content.%d.member.toolUse.name' failed to satisfy constraint: Member must have length greater than or equal to 1", i, j)
+				}
+				id, _ := tu["toolUseId"].(string)
+				if toolUseIDs[id] {
+					return fmt.Sprintf("messages.%d.content.%d: `tool_use` ids must be unique", i, j)
+				}
+				toolUseIDs[id] = true
 			}
-			if _, ok := b["toolResult"]; ok {
+			if tr, ok := b["toolResult"].(map[string]any); ok {
 				usesTools = true
+				id, _ := tr["toolUseId"].(string)
+				if resultIDs[id] {
+					return fmt.Sprintf("messages.%d.content.%d: each tool_use must have a single result. Found multiple `tool_result` blocks with id: %s", i, j, id)
+				}
+				resultIDs[id] = true
+				if i == 0 || !hasToolUse(req.Messages[i-1].Content, id) {
+					return fmt.Sprintf("The number of toolResult blocks at messages.%d.content exceeds the number of toolUse blocks of previous turn.", i)
+				}
 			}
 		}
 		if m.Role == "assistant" {
@@ -158,6 +190,15 @@ func nextContent(req converseBody, i int) []map[string]any {
 		return req.Messages[i+1].Content
 	}
 	return nil
+}
+
+func hasToolUse(blocks []map[string]any, id string) bool {
+	for _, b := range blocks {
+		if tu, ok := b["toolUse"].(map[string]any); ok && tu["toolUseId"] == id {
+			return true
+		}
+	}
+	return false
 }
 
 func missingResults(assistant, next []map[string]any) []string {
