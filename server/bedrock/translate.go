@@ -32,6 +32,12 @@ const ContinuationText = "(continuing an earlier conversation)"
 // replays tool calls but the request carries no tools.
 const ReplayedToolDescription = "(replayed from history; schema unavailable)"
 
+// UnavailableToolDescription describes the stub tools declared for
+// tool_choice "none" when history replays tool calls: Bedrock refuses
+// such a history without a toolConfig, and cannot forbid a declared
+// tool, so the declaration tells the model.
+const UnavailableToolDescription = "Not available in this request: do not call it."
+
 // JSONObjectInstruction is the system prompt added for response_format
 // json_object: Bedrock's structured output needs a schema, so the model is
 // told instead.
@@ -46,6 +52,14 @@ func BuildRequest(req *openai.ChatRequest, tier *tiers.Tier, target tiers.Target
 	}
 	if req.N != nil && *req.N > 1 {
 		return nil, openai.InvalidRequest(fmt.Sprintf(`"n" is %d: Bedrock answers with one choice per request; omit "n" or send 1`, *req.N), "unsupported_parameter")
+	}
+	for _, f := range []struct {
+		name  string
+		value *int
+	}{{"max_tokens", req.MaxTokens}, {"max_completion_tokens", req.MaxCompletionTokens}} {
+		if f.value != nil && *f.value < 1 {
+			return nil, openai.InvalidRequest(fmt.Sprintf(`%q is %d: it must be at least 1`, f.name, *f.value), "invalid_value")
+		}
 	}
 	output, jsonObject, err := outputConfig(req.ResponseFormat)
 	if err != nil {
@@ -77,7 +91,8 @@ func BuildRequest(req *openai.ChatRequest, tier *tiers.Tier, target tiers.Target
 	if jsonObject {
 		out.System = append(out.System, SystemBlock{Text: JSONObjectInstruction})
 	}
-	out.ToolConfig, err = toolConfig(req.Tools, req.ToolChoice)
+	var none bool
+	out.ToolConfig, none, err = toolConfig(req.Tools, req.ToolChoice)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +100,11 @@ func BuildRequest(req *openai.ChatRequest, tier *tiers.Tier, target tiers.Target
 		// Bedrock rejects toolUse/toolResult blocks unless toolConfig is
 		// defined; a conversation replayed without its tools gets stubs.
 		if names := ReferencedTools(converted); len(names) > 0 {
-			out.ToolConfig = StubToolConfig(names)
+			description := ReplayedToolDescription
+			if none {
+				description = UnavailableToolDescription
+			}
+			out.ToolConfig = stubToolConfig(names, description)
 		}
 	}
 	if tier.Bedrock != nil && tier.Bedrock.PromptCache {
@@ -492,19 +511,27 @@ func ReferencedTools(msgs []Message) []string {
 // StubToolConfig declares each named tool with a permissive schema, only so
 // Bedrock accepts a history that replays calls to them.
 func StubToolConfig(names []string) *ToolConfig {
+	return stubToolConfig(names, ReplayedToolDescription)
+}
+
+func stubToolConfig(names []string, description string) *ToolConfig {
 	tc := &ToolConfig{Tools: make([]Tool, 0, len(names))}
 	for _, name := range slices.Sorted(slices.Values(names)) {
 		tc.Tools = append(tc.Tools, Tool{ToolSpec: &ToolSpec{
 			Name:        name,
-			Description: ReplayedToolDescription,
+			Description: description,
 			InputSchema: InputSchema{JSON: objectSchema},
 		}})
 	}
 	return tc
 }
 
-func toolConfig(tools []openai.Tool, choice json.RawMessage) (*ToolConfig, *openai.Error) {
+// toolConfig declares the request's tools with its tool_choice. none
+// reports tool_choice "none", for which no tools are declared: Converse
+// cannot forbid tools it was given.
+func toolConfig(tools []openai.Tool, choice json.RawMessage) (_ *ToolConfig, none bool, _ *openai.Error) {
 	var specs []Tool
+	var names []string
 	for i, t := range tools {
 		if t.Function.Name == "" {
 			continue
@@ -513,7 +540,12 @@ func toolConfig(tools []openai.Tool, choice json.RawMessage) (*ToolConfig, *open
 		if p := bytes.TrimSpace(t.Function.Parameters); len(p) > 0 && string(p) != "null" {
 			v, ok := compactJSON(p)
 			if !ok {
-				return nil, openai.InvalidRequest(fmt.Sprintf("tools[%d].function.parameters is not valid JSON", i), "invalid_tool")
+				return nil, false, openai.InvalidRequest(fmt.Sprintf("tools[%d].function.parameters is not valid JSON", i), "invalid_tool")
+			}
+			if v[0] != '{' {
+				// Bedrock would take any JSON here and fail later, or
+				// the model would get a schema that means nothing.
+				return nil, false, openai.InvalidRequest(fmt.Sprintf("tools[%d].function.parameters must be a JSON Schema object, not %s", i, jsonKind(v)), "invalid_tool")
 			}
 			schema = v
 		}
@@ -522,39 +554,58 @@ func toolConfig(tools []openai.Tool, choice json.RawMessage) (*ToolConfig, *open
 			Description: t.Function.Description,
 			InputSchema: InputSchema{JSON: schema},
 		}})
+		names = append(names, t.Function.Name)
 	}
-	if len(specs) == 0 {
-		return nil, nil
-	}
-	c, err := toolChoice(choice)
+	// tool_choice is checked with or without tools: a bad value is the
+	// caller's mistake either way.
+	c, none, err := toolChoice(choice, names)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if none := bytes.TrimSpace(choice); string(none) == `"none"` {
-		// Converse cannot forbid tools it was given, so none are given;
-		// a history with tool calls still gets stub declarations.
-		return nil, nil
+	if len(specs) == 0 || none {
+		// A history with tool calls still gets stub declarations.
+		return nil, none, nil
 	}
-	return &ToolConfig{Tools: specs, ToolChoice: c}, nil
+	return &ToolConfig{Tools: specs, ToolChoice: c}, false, nil
+}
+
+// jsonKind names the kind of a valid JSON value, for error messages.
+func jsonKind(v json.RawMessage) string {
+	switch v[0] {
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "true or false"
+	case 'n':
+		return "null"
+	case '{':
+		return "an object"
+	}
+	return "a number"
 }
 
 // toolChoice maps tool_choice: "required" forces some tool, a named function
-// forces that one; "auto" and "none" leave the model free (Converse has no
-// way to forbid tool use while tools are declared).
-func toolChoice(raw json.RawMessage) (*ToolChoice, *openai.Error) {
+// forces that one, which must be among the declared tools; "auto" leaves the
+// model free and "none" is reported as none (Converse has no way to forbid
+// tool use while tools are declared).
+func toolChoice(raw json.RawMessage, declared []string) (_ *ToolChoice, none bool, _ *openai.Error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
+		return nil, false, nil
 	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		switch s {
-		case "auto", "none":
-			return nil, nil
+		case "auto":
+			return nil, false, nil
+		case "none":
+			return nil, true, nil
 		case "required", "any":
-			return &ToolChoice{Any: &struct{}{}}, nil
+			return &ToolChoice{Any: &struct{}{}}, false, nil
 		}
-		return nil, openai.InvalidRequest(fmt.Sprintf("tool_choice %q is not one of auto, none, required", s), "invalid_tool_choice")
+		return nil, false, openai.InvalidRequest(fmt.Sprintf("tool_choice %q is not one of auto, none, required", s), "invalid_tool_choice")
 	}
 	var obj struct {
 		Type     string `json:"type"`
@@ -563,9 +614,19 @@ func toolChoice(raw json.RawMessage) (*ToolChoice, *openai.Error) {
 		} `json:"function"`
 	}
 	if json.Unmarshal(raw, &obj) != nil || obj.Function.Name == "" {
-		return nil, openai.InvalidRequest(`tool_choice must be "auto", "none", "required" or {"type":"function","function":{"name":...}}`, "invalid_tool_choice")
+		return nil, false, openai.InvalidRequest(`tool_choice must be "auto", "none", "required" or {"type":"function","function":{"name":...}}`, "invalid_tool_choice")
 	}
-	return &ToolChoice{Tool: &SpecificTool{Name: obj.Function.Name}}, nil
+	if obj.Type != "" && obj.Type != "function" {
+		return nil, false, openai.InvalidRequest(fmt.Sprintf(`tool_choice type %q is not supported (want "function")`, obj.Type), "invalid_tool_choice")
+	}
+	name := obj.Function.Name
+	switch {
+	case len(declared) == 0:
+		return nil, false, openai.InvalidRequest(fmt.Sprintf("tool_choice names function %q, but the request declares no tools", name), "invalid_tool_choice")
+	case !slices.Contains(declared, name):
+		return nil, false, openai.InvalidRequest(fmt.Sprintf("tool_choice names function %q, which tools does not declare (declared: %s)", name, strings.Join(declared, ", ")), "invalid_tool_choice")
+	}
+	return &ToolChoice{Tool: &SpecificTool{Name: name}}, false, nil
 }
 
 // inferenceConfig forwards temperature, top_p, max tokens and stop
@@ -590,11 +651,12 @@ func inferenceConfig(req *openai.ChatRequest, tier *tiers.Tier) *InferenceConfig
 		f := float32(*topP)
 		ic.TopP, set = &f, true
 	}
+	// Both are at least 1 (BuildRequest refuses less); max_tokens wins.
 	maxTokens := 0
 	switch {
-	case req.MaxTokens != nil && *req.MaxTokens > 0:
+	case req.MaxTokens != nil:
 		maxTokens = *req.MaxTokens
-	case req.MaxCompletionTokens != nil && *req.MaxCompletionTokens > 0:
+	case req.MaxCompletionTokens != nil:
 		maxTokens = *req.MaxCompletionTokens
 	}
 	if limit := tier.MaxOutputTokens; limit > 0 && (maxTokens == 0 || maxTokens > limit) {

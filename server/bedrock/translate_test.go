@@ -544,13 +544,30 @@ func TestToolConfigErrors(t *testing.T) {
 			`tool_choice must be "auto", "none", "required" or {"type":"function","function":{"name":...}}`},
 		{"choice function name empty", []openai.Tool{{Function: openai.ToolFunction{Name: "f"}}}, `{"type":"function","function":{"name":""}}`,
 			`tool_choice must be "auto", "none", "required" or {"type":"function","function":{"name":...}}`},
+		{"parameters array", []openai.Tool{{Function: openai.ToolFunction{Name: "f", Parameters: json.RawMessage(`[]`)}}}, "",
+			"tools[0].function.parameters must be a JSON Schema object, not an array"},
+		{"parameters number", []openai.Tool{{Function: openai.ToolFunction{Name: "f"}}, {Function: openai.ToolFunction{Name: "g", Parameters: json.RawMessage(` 5`)}}}, "",
+			"tools[1].function.parameters must be a JSON Schema object, not a number"},
+		{"parameters bool", []openai.Tool{{Function: openai.ToolFunction{Name: "f", Parameters: json.RawMessage(`true`)}}}, "",
+			"tools[0].function.parameters must be a JSON Schema object, not true or false"},
+		{"parameters null", []openai.Tool{{Function: openai.ToolFunction{Name: "f", Parameters: json.RawMessage(`null`)}}}, "", ""},
+		{"choice unknown without tools", nil, `"bogus"`,
+			`tool_choice "bogus" is not one of auto, none, required`},
+		{"choice none without tools", nil, `"none"`, ""},
+		{"choice required without tools", nil, `"required"`, ""},
+		{"choice named undeclared", []openai.Tool{{Function: openai.ToolFunction{Name: "f"}}}, `{"type":"function","function":{"name":"g"}}`,
+			`tool_choice names function "g", which tools does not declare (declared: f)`},
+		{"choice named without tools", nil, `{"type":"function","function":{"name":"g"}}`,
+			`tool_choice names function "g", but the request declares no tools`},
+		{"choice type not function", []openai.Tool{{Function: openai.ToolFunction{Name: "f"}}}, `{"type":"custom","function":{"name":"f"}}`,
+			`tool_choice type "custom" is not supported (want "function")`},
 	}
 	for _, tc := range cases {
 		var choice json.RawMessage
 		if tc.choice != "" {
 			choice = json.RawMessage(tc.choice)
 		}
-		tcfg, err := toolConfig(tc.tools, choice)
+		tcfg, _, err := toolConfig(tc.tools, choice)
 		switch {
 		case tc.wantErr == "" && err != nil:
 			t.Errorf("%s: refused: %s", tc.name, err.Message)
@@ -567,25 +584,30 @@ func TestToolConfigErrors(t *testing.T) {
 
 func TestToolChoice(t *testing.T) {
 	cases := []struct {
-		raw  string
-		want string // JSON of the ToolChoice; "null" for none
+		raw      string
+		want     string // JSON of the ToolChoice; "null" for none
+		wantNone bool
 	}{
-		{``, `null`},
-		{`null`, `null`},
-		{`"auto"`, `null`},
-		{`"none"`, `null`},
-		{`"required"`, `{"any":{}}`},
-		{`"any"`, `{"any":{}}`},
-		{`{"type":"function","function":{"name":"get_weather"}}`, `{"tool":{"name":"get_weather"}}`},
-		{` {"function":{"name":"f"}} `, `{"tool":{"name":"f"}}`},
+		{``, `null`, false},
+		{`null`, `null`, false},
+		{`"auto"`, `null`, false},
+		{`"none"`, `null`, true},
+		{` "none" `, `null`, true},
+		{`"required"`, `{"any":{}}`, false},
+		{`"any"`, `{"any":{}}`, false},
+		{`{"type":"function","function":{"name":"get_weather"}}`, `{"tool":{"name":"get_weather"}}`, false},
+		{` {"function":{"name":"f"}} `, `{"tool":{"name":"f"}}`, false},
 	}
 	for _, tc := range cases {
-		got, err := toolChoice(json.RawMessage(tc.raw))
+		got, none, err := toolChoice(json.RawMessage(tc.raw), []string{"f", "get_weather"})
 		if err != nil {
 			t.Errorf("%s: %s", tc.raw, err.Message)
 			continue
 		}
 		assertJSONEqual(t, "tool_choice "+tc.raw, got, tc.want)
+		if none != tc.wantNone {
+			t.Errorf("tool_choice %s: none = %v, want %v", tc.raw, none, tc.wantNone)
+		}
 	}
 }
 
