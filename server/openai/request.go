@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 )
@@ -130,7 +131,7 @@ func (c *Content) UnmarshalJSON(b []byte) error {
 		*c = Content{Parts: parts}
 		return nil
 	}
-	return errors.New("content must be a string, an array of content parts or null")
+	return &shapeError{"content", "a string, an array of content parts or null"}
 }
 
 // MarshalJSON writes the content back in the shape it arrived in.
@@ -189,12 +190,12 @@ func (s *Stop) UnmarshalJSON(b []byte) error {
 	case '[':
 		var v []string
 		if err := json.Unmarshal(b, &v); err != nil {
-			return errors.New("stop must be a string or a list of strings")
+			return &shapeError{"stop", "a string or a list of strings"}
 		}
 		*s = v
 		return nil
 	}
-	return errors.New("stop must be a string or a list of strings")
+	return &shapeError{"stop", "a string or a list of strings"}
 }
 
 // Prompt is the prompt of /v1/completions: a string or a list of strings
@@ -216,13 +217,19 @@ func (p *Prompt) UnmarshalJSON(b []byte) error {
 	case '[':
 		var v []string
 		if err := json.Unmarshal(b, &v); err != nil {
-			return errors.New("prompt must be a string or a list of strings (token arrays are not supported)")
+			return &shapeError{"prompt", "a string or a list of strings (token arrays are not supported)"}
 		}
 		*p = Prompt{Text: strings.Join(v, "\n"), IsSet: true}
 		return nil
 	}
-	return errors.New("prompt must be a string or a list of strings")
+	return &shapeError{"prompt", "a string or a list of strings"}
 }
+
+// shapeError is a custom decoder's refusal of a value: the field and the
+// shapes it takes.
+type shapeError struct{ field, want string }
+
+func (e *shapeError) Error() string { return e.field + " must be " + e.want }
 
 // unquote decodes a JSON string literal that encoding/json has already
 // validated (it hands custom unmarshalers only valid JSON). Message content
@@ -301,7 +308,7 @@ func DecodeRequest(body []byte, ep Endpoint) (*ChatRequest, *Error) {
 	}
 	var req ChatRequest
 	if err := json.Unmarshal(body, &req); err != nil {
-		return nil, InvalidRequest(describeJSONError(err), "invalid_json")
+		return nil, InvalidRequest(describeJSONError(body, err), "invalid_json")
 	}
 	switch ep {
 	case ChatCompletions:
@@ -318,6 +325,14 @@ func DecodeRequest(body []byte, ep Endpoint) (*ChatRequest, *Error) {
 				return nil, InvalidRequest(fmt.Sprintf("messages[%d]: \"role\" is required", i), "invalid_message")
 			default:
 				return nil, InvalidRequest(fmt.Sprintf("messages[%d]: unknown role %q (want system, developer, user, assistant or tool)", i, m.Role), "invalid_message")
+			}
+			if m.Role != "assistant" {
+				continue
+			}
+			for j, tc := range m.ToolCalls {
+				if tc.Function.Name == "" {
+					return nil, InvalidRequest(fmt.Sprintf("messages[%d].tool_calls[%d]: function.name is required", i, j), "invalid_message")
+				}
 			}
 		}
 	case Completions:
@@ -336,19 +351,109 @@ func DecodeRequest(body []byte, ep Endpoint) (*ChatRequest, *Error) {
 	return &req, nil
 }
 
-func describeJSONError(err error) string {
+// describeJSONError names what is wrong with a body json.Unmarshal
+// refused. encoding/json's field paths drop array indices
+// ("messages.content"), so a value of the wrong shape is looked for again
+// element by element, to name it as messages[2].content.
+func describeJSONError(body []byte, err error) string {
 	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
+	if errors.As(err, &syn) {
 		return fmt.Sprintf("request body is not valid JSON: %v (at byte %d)", syn, syn.Offset)
+	}
+	path := ""
+	if p, located := locateError(body, reflect.TypeFor[ChatRequest](), ""); located != nil {
+		path, err = p, located
+	}
+	var typ *json.UnmarshalTypeError
+	var shape *shapeError
+	switch {
+	case errors.As(err, &shape):
+		if path == "" {
+			path = shape.field
+		}
+		return "invalid request body: " + path + " must be " + shape.want
 	case errors.As(err, &typ):
-		if typ.Field == "" {
+		if typ.Field != "" {
+			path = joinPath(path, typ.Field)
+		}
+		if path == "" {
 			return fmt.Sprintf("request body must be a JSON object, not %s", typ.Value)
 		}
-		return fmt.Sprintf("field %q must be %s, not %s", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
+		return fmt.Sprintf("field %q must be %s, not %s", path, jsonKind(typ.Type.Kind().String()), typ.Value)
 	}
 	return "invalid request body: " + err.Error()
+}
+
+var (
+	unmarshalerType  = reflect.TypeFor[json.Unmarshaler]()
+	contentType      = reflect.TypeFor[Content]()
+	contentPartsType = reflect.TypeFor[[]ContentPart]()
+)
+
+// locateError decodes raw into a value of type t again, one array element
+// and one struct field at a time, and returns the path (with array
+// indices) and the error of the first value that does not fit, or a nil
+// error when everything fits. It runs only on bodies already refused.
+func locateError(raw json.RawMessage, t reflect.Type, path string) (string, error) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	first := firstByte(raw)
+	if t == contentType && first == '[' {
+		// Content decodes its parts itself; look into them.
+		t = contentPartsType
+	}
+	custom := reflect.PointerTo(t).Implements(unmarshalerType)
+	switch {
+	case !custom && t.Kind() == reflect.Slice && first == '[':
+		var elems []json.RawMessage
+		if err := json.Unmarshal(raw, &elems); err != nil {
+			return path, err
+		}
+		for i, e := range elems {
+			if p, err := locateError(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return p, err
+			}
+		}
+		return "", nil
+	case !custom && t.Kind() == reflect.Struct && first == '{':
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &fields); err != nil {
+			return path, err
+		}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || name == "" || name == "-" {
+				continue
+			}
+			v, ok := fields[name]
+			if !ok {
+				// encoding/json matches keys without regard to case.
+				for k, kv := range fields {
+					if strings.EqualFold(k, name) {
+						v, ok = kv, true
+						break
+					}
+				}
+			}
+			if !ok {
+				continue
+			}
+			if p, err := locateError(v, f.Type, joinPath(path, name)); err != nil {
+				return p, err
+			}
+		}
+		return "", nil
+	}
+	return path, json.Unmarshal(raw, reflect.New(t).Interface())
+}
+
+func joinPath(path, field string) string {
+	if path == "" {
+		return field
+	}
+	return path + "." + field
 }
 
 func jsonKind(goKind string) string {
