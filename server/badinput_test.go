@@ -36,6 +36,13 @@ func TestBadRequests(t *testing.T) {
 		{"n-above-one", "/v1/chat/completions", `{"model":"code-fast","n":3,"messages":[{"role":"user","content":"hi"}]}`, `"n" is 3`},
 		{"bad-response-format", "/v1/chat/completions", `{"model":"code-fast","response_format":{"type":"json_schema","json_schema":{"name":"x"}},"messages":[{"role":"user","content":"hi"}]}`, "json_schema.schema must be a JSON Schema object"},
 		{"no-prompt", "/v1/completions", `{"model":"code-fast"}`, `"prompt" is required`},
+		{"bad-content-index", "/v1/chat/completions", `{"model":"code-fast","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yes"},{"role":"user","content":{"text":"x"}}]}`, "messages[2].content must be a string"},
+		{"max-tokens-zero", "/v1/chat/completions", `{"model":"code-fast","max_tokens":0,"messages":[{"role":"user","content":"hi"}]}`, `"max_tokens" is 0: it must be at least 1`},
+		{"max-completion-tokens-negative", "/v1/chat/completions", `{"model":"code-fast","max_completion_tokens":-5,"messages":[{"role":"user","content":"hi"}]}`, `"max_completion_tokens" is -5: it must be at least 1`},
+		{"bad-tool-choice-without-tools", "/v1/chat/completions", `{"model":"code-fast","tool_choice":"bogus","messages":[{"role":"user","content":"hi"}]}`, `tool_choice "bogus" is not one of auto, none, required`},
+		{"tool-choice-undeclared", "/v1/chat/completions", `{"model":"code-fast","tool_choice":{"type":"function","function":{"name":"y"}},"tools":[{"type":"function","function":{"name":"x"}}],"messages":[{"role":"user","content":"hi"}]}`, `tool_choice names function "y"`},
+		{"tool-parameters-not-object", "/v1/chat/completions", `{"model":"code-fast","tools":[{"type":"function","function":{"name":"x","parameters":["a"]}}],"messages":[{"role":"user","content":"hi"}]}`, "tools[0].function.parameters must be a JSON Schema object"},
+		{"tool-call-without-name", "/v1/chat/completions", `{"model":"code-fast","messages":[{"role":"user","content":"hi"},{"role":"assistant","tool_calls":[{}]},{"role":"tool","content":"ok"}]}`, "messages[1].tool_calls[0]: function.name is required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
