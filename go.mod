@@ -14,7 +14,6 @@ require (
 	github.com/fsnotify/fsnotify v1.10.1
 	github.com/godbus/dbus/v5 v5.2.4
 	gonum.org/v1/plot v0.17.0
-	gopkg.in/ini.v1 v1.67.3
 )
 
 require (

@@ -43,6 +43,7 @@ Usage:
                                                        run the router without a tray
   llmstack check [--config PATH] [--next]              validate models.ini and print the tiers
   llmstack version                                     print the version
+  llmstack help                                        print this help (also -h, --help)
 
 models.ini is --config, else $LLMSTACK_CONFIG, else <user config dir>/llmstack/models.ini
 (written from the built-in default on first run).
@@ -87,8 +88,28 @@ func newFlagSet(name string, stderr io.Writer, cf *commonFlags) *flag.FlagSet {
 	fs.SetOutput(stderr)
 	fs.StringVar(&cf.config, "config", "", "models.ini to use (default $LLMSTACK_CONFIG, else the user config dir)")
 	fs.BoolVar(&cf.next, "next", false, "serve the next channel (aws_model_id_next) where tiers have one; also LLMSTACK_USE_NEXT=1")
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	fs.Usage = func() {} // parseFlags prints it, to stdout when asked for
 	return fs
+}
+
+// parseFlags parses a command's flags and positional arguments (it takes
+// none). done is set when the command should stop with exit code code: 0
+// after -h/--help (usage on stdout, as for `llmstack help`), 2 for a bad
+// flag or argument (usage on stderr).
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, done bool) {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, usage)
+		return 0, true
+	case err != nil:
+		fmt.Fprint(stderr, usage) // after flag's own message
+		return 2, true
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "llmstack: unexpected argument %q\n\n%s", fs.Arg(0), usage)
+		return 2, true
+	}
+	return 0, false
 }
 
 // loadConfig resolves, creates on first run, and parses models.ini.
@@ -102,7 +123,12 @@ func loadConfig(flagPath string, stderr io.Writer) (*tiers.Config, bool) {
 		fmt.Fprintf(stderr, "llmstack: wrote the default models.ini to %s; edit it to name your models and AWS profiles\n", path)
 	}
 	cfg, err := tiers.Load(path)
-	if err != nil {
+	var readErr *tiers.ReadError
+	switch {
+	case errors.As(err, &readErr):
+		fmt.Fprintf(stderr, "llmstack: %v\n", err)
+		return nil, false
+	case err != nil:
 		fmt.Fprintf(stderr, "llmstack: %s is not valid:\n%v\n", path, err)
 		return nil, false
 	}
@@ -112,8 +138,8 @@ func loadConfig(flagPath string, stderr io.Writer) (*tiers.Config, bool) {
 func check(args []string, stdout, stderr io.Writer) int {
 	var cf commonFlags
 	fs := newFlagSet("check", stderr, &cf)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
 	}
 	cfg, ok := loadConfig(cf.config, stderr)
 	if !ok {
@@ -142,29 +168,27 @@ type runFlags struct {
 	level slog.Level
 }
 
-func parseRunFlags(name string, args []string, stderr io.Writer) (*runFlags, bool) {
-	var rf runFlags
+// parseRunFlags parses the flags of tray and serve; rf is nil when the
+// command should exit with code (see parseFlags).
+func parseRunFlags(name string, args []string, stdout, stderr io.Writer) (rf *runFlags, code int) {
+	rf = &runFlags{}
 	fs := newFlagSet(name, stderr, &rf.commonFlags)
 	fs.StringVar(&rf.addr, "addr", "", "listen address HOST:PORT on loopback (default router_host:router_port of models.ini)")
 	logLevel := fs.String("log-level", "info", "log detail: debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
-		return nil, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "llmstack: unexpected argument %q\n\n%s", fs.Arg(0), usage)
-		return nil, false
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return nil, code
 	}
 	if err := rf.level.UnmarshalText([]byte(*logLevel)); err != nil {
 		fmt.Fprintf(stderr, "llmstack: --log-level %q: want debug, info, warn or error\n", *logLevel)
-		return nil, false
+		return nil, 2
 	}
-	return &rf, true
+	return rf, 0
 }
 
 func tray(args []string, stdout, stderr io.Writer) int {
-	rf, ok := parseRunFlags("", args, stderr)
-	if !ok {
-		return 2
+	rf, code := parseRunFlags("", args, stdout, stderr)
+	if rf == nil {
+		return code
 	}
 	cfg, ok := loadConfig(rf.config, stderr)
 	if !ok {
@@ -183,9 +207,9 @@ func tray(args []string, stdout, stderr io.Writer) int {
 }
 
 func serve(cmd string, args []string, stdout, stderr io.Writer) int {
-	rf, ok := parseRunFlags(cmd, args, stderr)
-	if !ok {
-		return 2
+	rf, code := parseRunFlags(cmd, args, stdout, stderr)
+	if rf == nil {
+		return code
 	}
 	cf, addr := rf.commonFlags, &rf.addr
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: rf.level}))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,28 +24,45 @@ func TestCLI(t *testing.T) {
 	os.WriteFile(typo, []byte("[ROUTING]\nmulti_turn = 5\n\n[code-fast]\nrole = fast\naws_model_id = fast-v1\n\n[code-smart]\nrole = agent\naws_modelid = smart-v1\naws_region = us-east-1\n"), 0o644)
 	remote := filepath.Join(dir, "remote.ini")
 	os.WriteFile(remote, []byte("[DEFAULT]\nrouter_host = 0.0.0.0\n"), 0o644)
+	// An indented line continues the value above it: the secret must not
+	// end up in aws_region, nor in the output.
+	indented := filepath.Join(dir, "indented.ini")
+	os.WriteFile(indented, []byte("[code-fast]\nrole = fast\naws_model_id = m\naws_region = us-east-1\n  aws_secret_access_key = wJalrXUtnFEMIEXAMPLEKEY\n"), 0o644)
+	unset := filepath.Join(dir, "unset.ini")
+	os.WriteFile(unset, []byte("[code-fast]\naws_model_id = m\naws_profile = $LLMSTACK_TEST_NOPE_PROFILE\naws_region = ${LLMSTACK_TEST_NOPE_REGION}\n"), 0o644)
 
 	tests := []struct {
 		name string
 		args []string
 		code int
+		cwd  string // run there, for a relative --config
 	}{
-		{"check", []string{"check", "--config", good}, 0},
-		{"check-next", []string{"check", "--next", "--config", good}, 0},
-		{"check-not-a-tier", []string{"check", "--config", typo}, 0},
-		{"check-invalid", []string{"check", "--config", bad}, 1},
-		{"check-missing", []string{"check", "--config", filepath.Join(dir, "nope.ini")}, 1},
-		{"check-not-loopback", []string{"check", "--config", remote}, 1},
-		{"serve-invalid", []string{"serve", "--config", bad}, 1},
-		{"serve-not-loopback", []string{"serve", "--config", good, "--addr", "0.0.0.0:10101"}, 1},
-		{"serve-bad-log-level", []string{"serve", "--log-level", "loud"}, 2},
-		{"unknown-command", []string{"frobnicate"}, 2},
-		{"bad-flag", []string{"check", "--nope"}, 2},
+		{"check", []string{"check", "--config", good}, 0, ""},
+		{"check-next", []string{"check", "--next", "--config", good}, 0, ""},
+		{"check-not-a-tier", []string{"check", "--config", typo}, 0, ""},
+		{"check-invalid", []string{"check", "--config", bad}, 1, ""},
+		{"check-missing", []string{"check", "--config", filepath.Join(dir, "nope.ini")}, 1, ""},
+		{"check-not-loopback", []string{"check", "--config", remote}, 1, ""},
+		{"serve-invalid", []string{"serve", "--config", bad}, 1, ""},
+		{"serve-not-loopback", []string{"serve", "--config", good, "--addr", "0.0.0.0:10101"}, 1, ""},
+		{"serve-bad-log-level", []string{"serve", "--log-level", "loud"}, 2, ""},
+		{"unknown-command", []string{"frobnicate"}, 2, ""},
+		{"bad-flag", []string{"check", "--nope"}, 2, ""},
+		{"check-indented-secret", []string{"check", "--config", indented}, 1, ""},
+		{"check-unset-env", []string{"check", "--config", unset}, 1, ""},
+		{"check-relative", []string{"check", "--config", "models.ini"}, 0, dir},
+		{"check-directory", []string{"check", "--config", dir}, 1, ""},
+		{"check-extra-argument", []string{"check", "models.ini"}, 2, ""},
+		{"help", []string{"help"}, 0, ""},
+		{"help-h", []string{"-h"}, 0, ""},
+		{"help-long", []string{"--help"}, 0, ""},
+		{"help-serve", []string{"serve", "-h"}, 0, ""},
+		{"help-check", []string{"check", "--help"}, 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr strings.Builder
-			code := run(tt.args, &stdout, &stderr)
+			code := runIn(t, tt.cwd, tt.args, &stdout, &stderr)
 			if code != tt.code {
 				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, stdout.String(), stderr.String())
 			}
@@ -54,6 +72,41 @@ func TestCLI(t *testing.T) {
 				t.Error("a secret from models.ini was echoed")
 			}
 		})
+	}
+}
+
+// runIn runs the command in dir ("" for here) and comes back, so the golden
+// files are found.
+func runIn(t *testing.T, dir string, args []string, stdout, stderr io.Writer) int {
+	t.Helper()
+	if dir == "" {
+		return run(args, stdout, stderr)
+	}
+	here, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(here)
+	return run(args, stdout, stderr)
+}
+
+// TestCheckUnreadable: a models.ini that exists but cannot be read is
+// reported as such, not as an invalid file.
+func TestCheckUnreadable(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads files whatever their mode")
+	}
+	path := filepath.Join(t.TempDir(), "models.ini")
+	if err := os.WriteFile(path, []byte("[code-fast]\naws_model_id = m\n"), 0o000); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr strings.Builder
+	code := run([]string{"check", "--config", path}, &stdout, &stderr)
+	if want := "llmstack: cannot read " + path + ": permission denied"; code != 1 || !strings.Contains(stderr.String(), want) || strings.Contains(stderr.String(), "not valid") {
+		t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr.String(), want)
 	}
 }
 

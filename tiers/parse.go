@@ -3,20 +3,23 @@ package tiers
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-
-	"gopkg.in/ini.v1"
+	"unicode"
 )
 
 // Error is a problem with one value of models.ini. It names the file, the
 // section and the key so the user can find it; Value is empty when echoing
 // it would leak a secret.
 type Error struct {
-	File    string
+	File string
+	// Line is the line the problem is on, when it is one line's (0 if not).
+	Line    int
 	Section string
 	Key     string
 	Value   string
@@ -26,6 +29,9 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
 	if e.Section != "" {
 		fmt.Fprintf(&b, " [%s]", e.Section)
 	}
@@ -39,23 +45,38 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// secretKeys may never appear in models.ini: the file is meant to be
-// committed, so credentials live in the AWS config files behind a profile.
-var secretKeys = []string{
-	"aws_access_key_id",
-	"aws_secret_access_key",
-	"aws_session_token",
-	"aws_role_arn",
-	"aws_role_session_name",
-}
-
 const routingSection = "ROUTING"
 
-// Load reads and parses the models.ini at path.
+// ReadError says models.ini could not be read at all (it is missing, not
+// permitted, a directory), as opposed to read and found invalid.
+type ReadError struct {
+	Path string
+	// From names who chose the path ("--config", "$LLMSTACK_CONFIG"), or "".
+	From string
+	Err  error
+}
+
+func (e *ReadError) Error() string {
+	reason := e.Err
+	var pe *fs.PathError
+	if errors.As(reason, &pe) {
+		reason = pe.Err // the path is already said
+	}
+	msg := fmt.Sprintf("cannot read %s: %v", e.Path, reason)
+	if e.From != "" {
+		msg += fmt.Sprintf(" (named by %s)", e.From)
+	}
+	return msg
+}
+
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// Load reads and parses the models.ini at path. A file that cannot be read
+// is a *ReadError.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading models.ini: %w", err)
+		return nil, &ReadError{Path: path, Err: err}
 	}
 	return Parse(path, data)
 }
@@ -63,22 +84,8 @@ func Load(path string) (*Config, error) {
 // Parse parses models.ini content; name is used in error messages and kept
 // as Config.Path. All problems found are returned together.
 func Parse(name string, data []byte) (*Config, error) {
-	f, err := ini.LoadSources(ini.LoadOptions{
-		InsensitiveKeys: true, // configparser lower-cases keys
-		// configparser (inline_comment_prefixes=(";",)) only treats ";"
-		// after whitespace as a comment; stripInlineComment applies that.
-		IgnoreInlineComment:        true,
-		PreserveSurroundedQuote:    true,
-		AllowPythonMultilineValues: true,
-		KeyValueDelimiters:         "=:",
-		// configparser has no parent/child sections: keep "[a.b]" flat.
-		ChildSectionDelimiter: "\x00",
-	}, data)
-	if err != nil {
-		return nil, syntaxError(name, data, err)
-	}
-
-	p := parser{file: name}
+	defaultSec, sections, errs := readINI(name, data)
+	p := parser{file: name, errs: errs, withheld: map[string]bool{}}
 	cfg := &Config{
 		Path:         name,
 		RouterHost:   DefaultRouterHost,
@@ -88,19 +95,18 @@ func Parse(name string, data []byte) (*Config, error) {
 		byName:       map[string]*Tier{},
 	}
 
-	defaults := p.values(f.Section(ini.DefaultSection))
-	p.checkSecrets(ini.DefaultSection, defaults)
+	defaults := p.values(defaultSec)
 	if v := defaults["router_host"]; v != "" {
 		if IsLoopbackHost(v) {
 			cfg.RouterHost = v
 		} else {
-			p.fail(ini.DefaultSection, "router_host", v, "must be a loopback address (127.0.0.1, ::1 or localhost): the router serves this machine only")
+			p.fail(defaultSection, "router_host", v, "must be a loopback address (127.0.0.1, ::1 or localhost): the router serves this machine only")
 		}
 	}
 	if v, ok := defaults["router_port"]; ok && v != "" {
 		port, err := strconv.Atoi(v)
 		if err != nil || port < 1 || port > 65535 {
-			p.fail(ini.DefaultSection, "router_port", v, "must be a port number between 1 and 65535")
+			p.fail(defaultSection, "router_port", v, "must be a port number between 1 and 65535")
 		} else {
 			cfg.RouterPort = port
 		}
@@ -112,17 +118,11 @@ func Parse(name string, data []byte) (*Config, error) {
 		cfg.LlamaSwapURL = env
 	}
 	cfg.LlamaSwapURL = strings.TrimRight(cfg.LlamaSwapURL, "/")
-	if !validURL(cfg.LlamaSwapURL) {
-		p.fail(ini.DefaultSection, "llama_swap_url", cfg.LlamaSwapURL, "must be an http:// or https:// URL")
-	}
+	p.checkURL(defaultSection, "llama_swap_url", cfg.LlamaSwapURL)
 
-	for _, sec := range f.Sections() {
-		name := sec.Name()
-		if name == ini.DefaultSection {
-			continue
-		}
+	for _, sec := range sections {
+		name := sec.name
 		own := p.values(sec)
-		p.checkSecrets(name, own)
 		vals := make(map[string]string, len(defaults)+len(own))
 		for k, v := range defaults {
 			vals[k] = v
@@ -136,6 +136,9 @@ func Parse(name string, data []byte) (*Config, error) {
 		}
 		if t := p.tier(name, own, vals); t != nil {
 			cfg.Tiers = append(cfg.Tiers, t)
+			if t.Role != "" && !slices.Contains(knownRoles, t.Role) {
+				cfg.Notes = append(cfg.Notes, fmt.Sprintf("%s [%s] role = %q is not a role auto routes to (fast, agent, plan or plan-uncensored); the tier is served by name only", p.file, name, t.Role))
+			}
 		} else if key := tierLikeKey(own); key != "" {
 			cfg.Notes = append(cfg.Notes, fmt.Sprintf("%s [%s] is not a tier: it sets %s but has no aws_model_id (bedrock), hf_repo and hf_file (gguf), or backend", p.file, name, key))
 		}
@@ -147,70 +150,62 @@ func Parse(name string, data []byte) (*Config, error) {
 	return cfg, nil
 }
 
+// knownRoles are the roles the auto classifier routes to.
+var knownRoles = []string{RoleFast, RoleAgent, RolePlan, RolePlanUncensored}
+
 type parser struct {
 	file string
 	errs []error
-	// unset maps "section\x00key" to the environment variable a value
-	// referred to when that variable was empty, for error messages.
-	unset map[string]string
-}
-
-// syntaxError reports an INI syntax error by line number and first word:
-// the line itself may hold a secret ("aws_secret_access_key wJal…").
-func syntaxError(file string, data []byte, err error) error {
-	var delim ini.ErrDelimiterNotFound
-	if !errors.As(err, &delim) {
-		return &Error{File: file, Problem: "not a valid INI file: " + err.Error()}
-	}
-	bad := strings.TrimSpace(delim.Line)
-	where := ""
-	for i, line := range strings.Split(string(data), "\n") {
-		if strings.TrimSpace(line) == bad {
-			where = fmt.Sprintf("line %d: ", i+1)
-			break
-		}
-	}
-	word, _, _ := strings.Cut(bad, " ")
-	return &Error{File: file, Problem: fmt.Sprintf("%s%q… is not a \"key = value\" line (the rest of the line is not shown, in case it is a secret)", where, word)}
+	// withheld holds "section\x00key" for values already reported
+	// (credentials, unset environment variables): they read as empty and
+	// are not reported again as missing.
+	withheld map[string]bool
 }
 
 func (p *parser) fail(section, key, value, problem string) {
+	if credentialIn(value) != "" {
+		value, problem = "", problem+" (the value is not shown: it names a credential key)"
+	}
 	p.errs = append(p.errs, &Error{File: p.file, Section: section, Key: key, Value: value, Problem: problem})
 }
 
-// values returns a section's own keys with comments stripped and
-// environment references expanded.
-func (p *parser) values(sec *ini.Section) map[string]string {
-	out := make(map[string]string, len(sec.Keys()))
-	for _, k := range sec.Keys() {
-		v := cleanValue(k.Value())
-		if ref, ok := envRef(v); ok {
-			if slices.Contains(secretKeys, k.Name()) {
-				// Expanded secrets are refused below; don't read them.
-				out[k.Name()] = v
-				continue
-			}
-			v = strings.TrimSpace(os.Getenv(ref))
-			if v == "" {
-				if p.unset == nil {
-					p.unset = map[string]string{}
+// values returns a section's own keys with environment references
+// expanded. A reference to a variable that is unset or empty is an error:
+// falling back silently could sign requests as another identity.
+func (p *parser) values(sec *section) map[string]string {
+	out := make(map[string]string, len(sec.keys))
+	for _, e := range sec.keys {
+		v := e.value
+		if e.withheld {
+			p.withheld[sec.name+"\x00"+e.name] = true
+			out[e.name] = ""
+			continue
+		}
+		if ref, ok := parseEnvRef(v); ok {
+			env, set := os.LookupEnv(ref.name)
+			switch env = strings.TrimSpace(env); {
+			case env != "":
+				v = env
+			case ref.hasDefault:
+				v = ref.def
+			default:
+				state := "not set"
+				if set {
+					state = "empty"
 				}
-				p.unset[sec.Name()+"\x00"+k.Name()] = ref
+				p.fail(sec.name, e.name, "", fmt.Sprintf("refers to environment variable %s, which is %s: set it, or write ${%s:-VALUE} to fall back to VALUE on purpose (${%s:-} for none)", ref.name, state, ref.name, ref.name))
+				p.withheld[sec.name+"\x00"+e.name] = true
+				v = ""
+			}
+			if cred := credentialIn(v); cred != "" {
+				p.fail(sec.name, e.name, "", fmt.Sprintf("environment variable %s names %s: %s", ref.name, cred, credentialAdvice))
+				p.withheld[sec.name+"\x00"+e.name] = true
+				v = ""
 			}
 		}
-		out[k.Name()] = v
+		out[e.name] = v
 	}
 	return out
-}
-
-func (p *parser) checkSecrets(section string, vals map[string]string) {
-	for _, k := range secretKeys {
-		if _, ok := vals[k]; ok {
-			p.fail(section, k, "", "credentials do not belong in models.ini (it is meant to be committed); "+
-				"put them in a named profile in ~/.aws/credentials or ~/.aws/config "+
-				"(static keys, SSO, role_arn + source_profile or credential_process) and set aws_profile = NAME")
-		}
-	}
 }
 
 func (p *parser) routing(vals map[string]string, r *Routing) {
@@ -303,8 +298,26 @@ func (p *parser) tier(name string, own, vals map[string]string) *Tier {
 		if b.ModelID == "" {
 			p.missing(name, "aws_model_id", "a bedrock tier needs the Bedrock model id or inference profile it serves")
 		}
-		if b.EndpointURL != "" && !validURL(b.EndpointURL) {
-			p.fail(name, "aws_endpoint_url", b.EndpointURL, "must be an http:// or https:// URL")
+		// These pick the identity and the destination of every request:
+		// each must have its own shape, so nothing folded in by an
+		// indented line (or an environment variable) gets through.
+		for _, c := range []struct {
+			key, value string
+			ok         func(string) bool
+			want       string
+		}{
+			{"aws_model_id", b.ModelID, validModelID, wantModelID},
+			{"aws_model_id_next", b.ModelIDNext, validModelID, wantModelID},
+			{"aws_region", b.Region, regionRE.MatchString, wantRegion},
+			{"aws_region_next", b.RegionNext, regionRE.MatchString, wantRegion},
+			{"aws_profile", b.Profile, validProfile, wantProfile},
+		} {
+			if c.value != "" && !c.ok(c.value) {
+				p.fail(name, c.key, c.value, c.want)
+			}
+		}
+		if b.EndpointURL != "" {
+			p.checkURL(name, "aws_endpoint_url", b.EndpointURL)
 		}
 		if v := vals["prompt_cache"]; v != "" {
 			on, ok := parseBool(v)
@@ -358,49 +371,71 @@ func (p *parser) index(cfg *Config) {
 }
 
 func (p *parser) missing(section, key, why string) {
-	problem := "missing: " + why
-	if ref, ok := p.unset[section+"\x00"+key]; ok {
-		problem = fmt.Sprintf("missing: it refers to environment variable %s, which is not set (%s)", ref, why)
-	} else if ref, ok := p.unset[ini.DefaultSection+"\x00"+key]; ok {
-		problem = fmt.Sprintf("missing: [DEFAULT] refers to environment variable %s, which is not set (%s)", ref, why)
+	if p.withheld[section+"\x00"+key] || p.withheld[defaultSection+"\x00"+key] {
+		return // already reported (an unset environment variable, a credential)
 	}
-	p.fail(section, key, "", problem)
+	p.fail(section, key, "", "missing: "+why)
 }
 
-var (
-	firstInt  = regexp.MustCompile(`\d+`)
-	envRefRE  = regexp.MustCompile(`^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$`)
-	inlineCmt = regexp.MustCompile(`\s;`)
+// checkURL reports a URL that is not one http(s) URL or that carries a
+// user name or password (the value is then not shown).
+func (p *parser) checkURL(section, key, v string) {
+	u, err := url.Parse(v)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.IndexFunc(v, unicode.IsSpace) >= 0:
+		p.fail(section, key, v, "must be one http:// or https:// URL, without spaces or line breaks")
+	case u.User != nil:
+		p.fail(section, key, "", "must not carry a user name or password: "+credentialAdvice)
+	}
+}
+
+const (
+	wantRegion  = "must be one AWS region like us-east-1, eu-central-2 or us-gov-west-1"
+	wantProfile = "must be one AWS profile name (from ~/.aws/config), without spaces or line breaks"
+	wantModelID = "must be one Bedrock model id, inference profile id or ARN (like us.anthropic.claude-sonnet-4-5-20250929-v1:0), without spaces or line breaks"
 )
 
-// envRef reports whether v is a whole-value environment reference ($NAME or
-// ${NAME}) and returns the variable's name.
-func envRef(v string) (string, bool) {
-	m := envRefRE.FindStringSubmatch(v)
-	if m == nil {
-		return "", false
+var (
+	firstInt   = regexp.MustCompile(`\d+`)
+	envRefRE   = regexp.MustCompile(`^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))$`)
+	regionRE   = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	modelIDRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]*$`)
+	modelARNRE = regexp.MustCompile(`^arn:aws(-[a-z]+)*:(bedrock|sagemaker):[a-z0-9-]+:([0-9]{12})?:[a-z-]+/[A-Za-z0-9._:/-]+$`)
+)
+
+// validModelID accepts a Bedrock model id or inference profile id
+// (us.anthropic.claude-…-v1:0) or the ARN of a model, inference profile or
+// provisioned model.
+func validModelID(v string) bool {
+	if len(v) > 2048 {
+		return false
 	}
-	return m[1] + m[2], true
+	if strings.HasPrefix(v, "arn:") {
+		return modelARNRE.MatchString(v)
+	}
+	return modelIDRE.MatchString(v)
 }
 
-// cleanValue applies configparser's value rules: an inline comment starts at
-// ";" preceded by whitespace, an indented line starting with "#" or ";" is
-// a comment rather than a continuation, continuation lines lose their
-// indentation, and surrounding whitespace is dropped.
-func cleanValue(v string) string {
-	lines := strings.Split(v, "\n")
-	kept := lines[:0]
-	for i, l := range lines {
-		if loc := inlineCmt.FindStringIndex(l); loc != nil {
-			l = l[:loc[0]]
-		}
-		l = strings.TrimSpace(l)
-		if i > 0 && (strings.HasPrefix(l, "#") || strings.HasPrefix(l, ";")) {
-			continue
-		}
-		kept = append(kept, l)
+// validProfile accepts one profile name: no spaces, line breaks or control
+// characters.
+func validProfile(v string) bool {
+	return strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) < 0
+}
+
+// envRef is a whole-value environment reference: $NAME, ${NAME} or
+// ${NAME:-default}.
+type envRef struct {
+	name       string
+	hasDefault bool
+	def        string
+}
+
+func parseEnvRef(v string) (envRef, bool) {
+	m := envRefRE.FindStringSubmatch(v)
+	if m == nil {
+		return envRef{}, false
 	}
-	return strings.TrimSpace(strings.Join(kept, "\n"))
+	return envRef{name: m[1] + m[4], hasDefault: m[2] != "", def: strings.TrimSpace(m[3])}, true
 }
 
 // parseBool reads a boolean the way configparser's getboolean does.

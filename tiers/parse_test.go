@@ -58,14 +58,20 @@ func TestDefaultModelsINI(t *testing.T) {
 }
 
 func TestSecretsNeverEchoed(t *testing.T) {
-	data, _ := os.ReadFile("testdata/parse/secrets.ini")
-	_, err := Parse("models.ini", data)
-	if err == nil {
-		t.Fatal("credentials in models.ini were accepted")
-	}
-	for _, secret := range []string{"AKIAEXAMPLEKEYVALUE1", "wJalrXUtnFEMIEXAMPLESECRETVALUE", "FwoGZXIvYXdzEXAMPLETOKENVALUE", "123456789012"} {
-		if strings.Contains(err.Error(), secret) {
-			t.Errorf("error message echoes a secret %q:\n%s", secret, err)
+	for _, file := range []string{"secrets.ini", "continuation-secret.ini", "duplicates.ini"} {
+		data, err := os.ReadFile("testdata/parse/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Parse("models.ini", data)
+		if err == nil {
+			t.Errorf("%s: credentials in models.ini were accepted", file)
+			continue
+		}
+		for _, secret := range []string{"AKIAEXAMPLEKEYVALUE1", "wJalrXUtnFEMIEXAMPLESECRETVALUE", "FwoGZXIvYXdzEXAMPLETOKENVALUE", "123456789012"} {
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("%s: error message echoes a secret %q:\n%s", file, secret, err)
+			}
 		}
 	}
 }

@@ -121,7 +121,7 @@ func (fw *fileWatcher) read() (Reload, bool) {
 			fw.last = nil
 			return Reload{Err: fmt.Errorf("%s was removed; still serving the last good models.ini until it is back", fw.path)}, true
 		}
-		return Reload{Err: fmt.Errorf("reading models.ini: %w", err)}, true
+		return Reload{Err: &ReadError{Path: fw.path, Err: err}}, true
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		// An editor that truncates and then writes is between the two;

@@ -1,0 +1,236 @@
+package tiers
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestCredentialsRefusedWherever: a credential key is refused wherever the
+// configparser rules put it — its own line, an indented line that continues
+// the value above (in a tier or in [DEFAULT]), any delimiter and case, an
+// unclosed section header, a line without a delimiter, or a value that
+// names one — and the error never shows the secret.
+func TestCredentialsRefusedWherever(t *testing.T) {
+	const secret = "wJalrXUtnFEMIK7MDENGbPxRfiCYSECRET"
+	t.Setenv("LLMSTACK_TEST_SECRET_REGION", "us-east-1\naws_secret_access_key = "+secret)
+	tests := []struct {
+		name string
+		ini  string
+		want string // in the error
+	}{
+		{"continues aws_region", "[code-fast]\nrole = fast\naws_model_id = m\naws_region = us-east-1\n  aws_secret_access_key = " + secret + "\n", "aws_secret_access_key"},
+		{"continues aws_endpoint_url", "[code-fast]\naws_model_id = m\naws_endpoint_url = http://127.0.0.1:4599\n  aws_secret_access_key = " + secret + "\n", "aws_secret_access_key"},
+		{"continues with colon", "[code-fast]\naws_model_id = m\naws_profile = work\n\taws_secret_access_key: " + secret + "\n", "aws_secret_access_key"},
+		{"continues in upper case", "[code-fast]\naws_model_id = m\ndescription = fast\n  AWS_SECRET_ACCESS_KEY = " + secret + "\n", "aws_secret_access_key"},
+		{"continues a DEFAULT key", "[DEFAULT]\naws_region = us-east-1\n    aws_session_token = " + secret + "\n\n[code-fast]\naws_model_id = m\n", "aws_session_token"},
+		{"continues after a blank line", "[code-fast]\naws_model_id = m\naws_region = us-east-1\n\n  aws_secret_access_key = " + secret + "\n", "aws_secret_access_key"},
+		{"own line upper case", "[code-fast]\naws_model_id = m\nAWS_SECRET_ACCESS_KEY = " + secret + "\n", "aws_secret_access_key"},
+		{"own line colon", "[code-fast]\naws_model_id = m\naws_secret_access_key:" + secret + "\n", "aws_secret_access_key"},
+		{"dashes", "[code-fast]\naws_model_id = m\naws-secret-access-key = " + secret + "\n", "aws-secret-access-key"},
+		{"in a value", "[code-fast]\naws_model_id = m\naws_region = aws_secret_access_key=" + secret + "\n", "aws_region"},
+		{"unclosed header with =", "[aws_secret_access_key=" + secret + "\n", `"[aws_secret_access_key"`},
+		{"unclosed header with space", "[code-fast]\naws_model_id = m\n[aws_secret_access_key " + secret + "\n", `"[aws_secret_access_key"`},
+		{"header holding one", "[aws_secret_access_key=" + secret + "]\naws_model_id = m\n", "section header"},
+		{"no delimiter", "[code-fast]\naws_model_id = m\naws_secret_access_key " + secret + "\n", `"aws_secret_access_key"`},
+		{"duplicate", "[code-fast]\naws_model_id = m\naws_secret_access_key = a" + secret + "\naws_secret_access_key = b" + secret + "\n", "aws_secret_access_key"},
+		{"from the environment", "[code-fast]\naws_model_id = m\naws_region = $LLMSTACK_TEST_SECRET_REGION\n", "aws_region"},
+		{"password in a URL", "[code-fast]\naws_model_id = m\naws_endpoint_url = https://me:" + secret + "@bedrock.example\n", "aws_endpoint_url"},
+		{"password in llama_swap_url", "[DEFAULT]\nllama_swap_url = http://me:" + secret + "@127.0.0.1:10102\n", "llama_swap_url"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse("models.ini", []byte(tt.ini))
+			if err == nil {
+				t.Fatalf("accepted:\n%s", render(cfg, nil))
+			}
+			if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), secret[:12]) {
+				t.Errorf("the error echoes the secret:\n%v", err)
+			}
+			if !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(tt.want)) {
+				t.Errorf("the error does not name %s:\n%v", tt.want, err)
+			}
+		})
+	}
+}
+
+// TestValueShapes: the values that pick an identity or a destination are
+// checked against their own shape, so nothing with a newline or a space in
+// it reaches a region, profile, model id or URL.
+func TestValueShapes(t *testing.T) {
+	tests := []struct {
+		key, value string
+		ok         bool
+	}{
+		{"aws_region", "us-east-1", true},
+		{"aws_region", "eu-central-2", true},
+		{"aws_region", "us-gov-west-1", true},
+		{"aws_region", "ap-southeast-5", true},
+		{"aws_region_next", "us-west-2", true},
+		{"aws_region", "us-east-1\nus-west-2", false},
+		{"aws_region", "US East", false},
+		{"aws_region", "us-east", false},
+		{"aws_region_next", "mars", false},
+		{"aws_profile", "work", true},
+		{"aws_profile", "team.dev-2@corp", true},
+		{"aws_profile", "my work", false},
+		{"aws_profile", "work\nother", false},
+		{"aws_model_id", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", true},
+		{"aws_model_id", "anthropic.claude-3-5-haiku-20241022-v1:0", true},
+		{"aws_model_id", "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-haiku-4-5-20251001-v1:0", true},
+		{"aws_model_id", "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6", true},
+		{"aws_model_id", "arn:aws-us-gov:bedrock:us-gov-west-1:123456789012:provisioned-model/abc123", true},
+		{"aws_model_id", "m", true},
+		{"aws_model_id", "model a", false},
+		{"aws_model_id", "model-a\nmodel-b", false},
+		{"aws_model_id", "arn:aws:s3:::bucket/key", false},
+		{"aws_model_id_next", "us.anthropic.claude-opus-4-5-20251101-v1:0", true},
+		{"aws_model_id_next", "opus next", false},
+		{"aws_endpoint_url", "http://127.0.0.1:4599", true},
+		{"aws_endpoint_url", "https://bedrock-runtime.us-east-1.amazonaws.com", true},
+		{"aws_endpoint_url", "http://127.0.0.1:4599/a b", false},
+		{"aws_endpoint_url", "http://127.0.0.1:4599\nhttp://evil", false},
+		{"aws_endpoint_url", "ftp://127.0.0.1", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
+			ini := "[code-fast]\n"
+			if tt.key != "aws_model_id" {
+				ini += "aws_model_id = m\n"
+			}
+			// An indented line continues the value: the way a newline gets in.
+			ini += tt.key + " = " + strings.ReplaceAll(tt.value, "\n", "\n  ") + "\n"
+			cfg, err := Parse("models.ini", []byte(ini))
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("accepted:\n%s", render(cfg, nil))
+			}
+			if !strings.Contains(err.Error(), "[code-fast] "+tt.key+" ") {
+				t.Errorf("the error does not name [code-fast] %s:\n%v", tt.key, err)
+			}
+		})
+	}
+}
+
+// TestEnvReferences: an environment reference that is unset or empty is an
+// error naming the variable, for every key, so a request is never signed
+// with whatever identity the default chain finds; ${NAME:-default} is the
+// way to fall back on purpose.
+func TestEnvReferences(t *testing.T) {
+	t.Setenv("LLMSTACK_TEST_PROFILE", "team-dev")
+	t.Setenv("LLMSTACK_TEST_EMPTY", "")
+	t.Setenv("LLAMA_SWAP_URL", "")
+	tests := []struct {
+		name    string
+		ini     string
+		wantErr string // "" when it must parse
+		check   func(*Config) string
+	}{
+		{name: "unset profile", ini: "[code-fast]\naws_model_id = m\naws_profile = $LLMSTACK_TEST_NOPE_PROFILE\n",
+			wantErr: "[code-fast] aws_profile: refers to environment variable LLMSTACK_TEST_NOPE_PROFILE, which is not set"},
+		{name: "unset region braces", ini: "[code-fast]\naws_model_id = m\naws_region = ${LLMSTACK_TEST_NOPE_REGION}\n",
+			wantErr: "[code-fast] aws_region: refers to environment variable LLMSTACK_TEST_NOPE_REGION, which is not set"},
+		{name: "empty profile", ini: "[code-fast]\naws_model_id = m\naws_profile = $LLMSTACK_TEST_EMPTY\n",
+			wantErr: "LLMSTACK_TEST_EMPTY, which is empty"},
+		{name: "unset in DEFAULT", ini: "[DEFAULT]\naws_profile = $LLMSTACK_TEST_NOPE\n\n[code-fast]\naws_model_id = m\n",
+			wantErr: "[DEFAULT] aws_profile: refers to environment variable LLMSTACK_TEST_NOPE"},
+		{name: "unset router_port", ini: "[DEFAULT]\nrouter_port = ${LLMSTACK_TEST_NOPE_PORT}\n",
+			wantErr: "[DEFAULT] router_port: refers to environment variable LLMSTACK_TEST_NOPE_PORT"},
+		{name: "unset router_host", ini: "[DEFAULT]\nrouter_host = $LLMSTACK_TEST_NOPE_HOST\n",
+			wantErr: "[DEFAULT] router_host: refers to environment variable LLMSTACK_TEST_NOPE_HOST"},
+		{name: "unset llama_swap_url", ini: "[DEFAULT]\nllama_swap_url = $LLMSTACK_TEST_NOPE_URL\n",
+			wantErr: "[DEFAULT] llama_swap_url: refers to environment variable LLMSTACK_TEST_NOPE_URL"},
+		{name: "unset in ROUTING", ini: "[ROUTING]\nmulti_turn = $LLMSTACK_TEST_NOPE_TURNS\n",
+			wantErr: "[ROUTING] multi_turn: refers to environment variable LLMSTACK_TEST_NOPE_TURNS"},
+		{name: "unset model id", ini: "[code-fast]\naws_model_id = $LLMSTACK_TEST_NOPE_MODEL\n",
+			wantErr: "[code-fast] aws_model_id: refers to environment variable LLMSTACK_TEST_NOPE_MODEL"},
+		{name: "set", ini: "[code-fast]\naws_model_id = m\naws_profile = ${LLMSTACK_TEST_PROFILE}\n",
+			check: func(c *Config) string { return c.Tiers[0].Bedrock.Profile }},
+		{name: "default used", ini: "[code-fast]\naws_model_id = m\naws_region = ${LLMSTACK_TEST_NOPE_REGION:-eu-west-1}\n",
+			check: func(c *Config) string { return c.Tiers[0].Bedrock.Region }},
+		{name: "default not used", ini: "[code-fast]\naws_model_id = m\naws_profile = ${LLMSTACK_TEST_PROFILE:-other}\n",
+			check: func(c *Config) string { return c.Tiers[0].Bedrock.Profile }},
+		{name: "default for empty", ini: "[code-fast]\naws_model_id = m\naws_profile = ${LLMSTACK_TEST_EMPTY:-fallback}\n",
+			check: func(c *Config) string { return c.Tiers[0].Bedrock.Profile }},
+		{name: "deliberately empty", ini: "[code-fast]\naws_model_id = m\naws_profile = ${LLMSTACK_TEST_NOPE_PROFILE:-}\n",
+			check: func(c *Config) string { return "[" + c.Tiers[0].Bedrock.Profile + "]" }},
+		{name: "bad default still checked", ini: "[code-fast]\naws_model_id = m\naws_region = ${LLMSTACK_TEST_NOPE_REGION:-moon base}\n",
+			wantErr: "[code-fast] aws_region"},
+	}
+	want := map[string]string{"set": "team-dev", "default used": "eu-west-1", "default not used": "team-dev", "default for empty": "fallback", "deliberately empty": "[]"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse("models.ini", []byte(tt.ini))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tt.check(cfg); got != want[tt.name] {
+				t.Errorf("got %q, want %q", got, want[tt.name])
+			}
+		})
+	}
+}
+
+// TestDuplicates: configparser (strict) refuses a section or a key that
+// appears twice; keys are case-insensitive. [DEFAULT] may appear twice, as
+// in configparser, but its keys still only once.
+func TestDuplicates(t *testing.T) {
+	tests := []struct {
+		name    string
+		ini     string
+		wantErr string
+	}{
+		{"section", "[code-fast]\naws_model_id = a\n\n[code-fast]\naws_model_id = b\n",
+			"models.ini:4 [code-fast]: section [code-fast] appears again (first on line 1)"},
+		{"key", "[code-fast]\naws_model_id = a\naws_model_id = b\n",
+			"models.ini:3 [code-fast] aws_model_id: set again (first on line 2)"},
+		{"key in another case", "[code-fast]\nrole = fast\naws_model_id = a\nRole = agent\n",
+			"models.ini:4 [code-fast] role: set again (first on line 2; keys are case-insensitive)"},
+		{"key across a repeated DEFAULT", "[DEFAULT]\naws_region = us-east-1\n[DEFAULT]\naws_region = us-west-2\n",
+			"models.ini:4 [DEFAULT] aws_region: set again (first on line 2)"},
+		{"key in a repeated section", "[a]\naws_model_id = a\n[b]\naws_model_id = b\n[a]\nrole = fast\n",
+			"models.ini:5 [a]: section [a] appears again (first on line 1)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("models.ini", []byte(tt.ini))
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+	// configparser takes a second [DEFAULT] block as more of the first.
+	cfg, err := Parse("models.ini", []byte("[DEFAULT]\naws_region = us-east-1\n[DEFAULT]\naws_profile = work\n[code-fast]\naws_model_id = m\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := cfg.Tiers[0].Bedrock; b.Region != "us-east-1" || b.Profile != "work" {
+		t.Errorf("two [DEFAULT] blocks: region %q profile %q", b.Region, b.Profile)
+	}
+}
+
+// TestUnknownRoleNoted: a role the classifier never routes to is noted by
+// check, and the tier still loads.
+func TestUnknownRoleNoted(t *testing.T) {
+	cfg, err := Parse("models.ini", []byte("[code-fast]\nrole = fsat\naws_model_id = m\n\n[code-smart]\nrole = agent\naws_model_id = m2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Tiers) != 2 {
+		t.Fatalf("tiers: %d, want 2", len(cfg.Tiers))
+	}
+	want := `models.ini [code-fast] role = "fsat" is not a role auto routes to (fast, agent, plan or plan-uncensored); the tier is served by name only`
+	if len(cfg.Notes) != 1 || cfg.Notes[0] != want {
+		t.Errorf("notes = %q, want [%q]", cfg.Notes, want)
+	}
+}
