@@ -204,3 +204,32 @@ func TestPassThroughBrokenStream(t *testing.T) {
 		})
 	}
 }
+
+// TestCompletionRoutesTakeOnlyPOST: the completion routes are the
+// router's, so another method is answered here with a 405, Allow: POST and
+// an OpenAI error, instead of being handed to llama-swap (which answered
+// 502 when it was down, or something of its own when not).
+func TestCompletionRoutesTakeOnlyPOST(t *testing.T) {
+	f := newFixture(t)
+	for _, tt := range []struct{ method, path string }{
+		{"GET", "/v1/chat/completions"},
+		{"GET", "/v1/completions"},
+		{"PUT", "/v1/chat/completions"},
+		{"DELETE", "/v1/completions"},
+	} {
+		req, _ := http.NewRequest(tt.method, f.url+tt.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" ||
+			!strings.Contains(string(body), `"type":"invalid_request_error"`) || !strings.Contains(string(body), `"code":"method_not_allowed"`) {
+			t.Errorf("%s %s: %d Allow=%q %s; want 405, Allow: POST, an OpenAI error", tt.method, tt.path, resp.StatusCode, resp.Header.Get("Allow"), body)
+		}
+	}
+	if n := len(f.llama.received()); n != 0 {
+		t.Errorf("llama-swap got %d requests for the router's routes", n)
+	}
+}

@@ -103,6 +103,10 @@ func New(cfg *tiers.Config, opts Options) *Server {
 	s.mux.HandleFunc("POST /v1/completions", func(w http.ResponseWriter, r *http.Request) {
 		s.complete(w, r, openai.Completions)
 	})
+	// The completion routes are the router's whatever the method: any
+	// other than POST is answered here, not handed to llama-swap.
+	s.mux.HandleFunc("/v1/chat/completions", s.postOnly)
+	s.mux.HandleFunc("/v1/completions", s.postOnly)
 	s.mux.HandleFunc("GET /v1/models", s.models)
 	s.mux.HandleFunc("GET /health", s.health)
 	s.mux.HandleFunc("/", s.passThrough)
@@ -230,6 +234,14 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, ep openai.Endp
 	default:
 		s.log.Info("request", attrs...)
 	}
+}
+
+// postOnly answers a request to a completion route made with a method
+// other than POST.
+func (s *Server) postOnly(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Allow", http.MethodPost)
+	s.reject(w, r, time.Now(), &openai.Error{Status: http.StatusMethodNotAllowed, Type: openai.TypeInvalidRequest, Code: "method_not_allowed",
+		Message: fmt.Sprintf("%s %s: this route takes POST only", r.Method, r.URL.Path)})
 }
 
 func (s *Server) reject(w http.ResponseWriter, r *http.Request, start time.Time, e *openai.Error) {
