@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/llmstack/llmstack/server"
 	"github.com/llmstack/llmstack/server/bedrock/fakebedrock"
@@ -119,6 +121,7 @@ type fixture struct {
 	server  *server.Server
 	url     string // router base URL, no /v1
 	cfgPath string
+	logs    *syncBuffer // the router's log, at debug level
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -141,7 +144,9 @@ func newFixtureWith(t testing.TB, opts fakebedrock.Options) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.server = server.New(cfg, server.Options{Version: "test"})
+	f.logs = &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	f.server = server.New(cfg, server.Options{Version: "test", Logger: logger})
 	routerSrv := httptest.NewServer(f.server)
 	t.Cleanup(routerSrv.Close)
 	f.url = routerSrv.URL
@@ -173,6 +178,46 @@ func (f *fixture) get(path string) (*http.Response, []byte) {
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	return resp, data
+}
+
+// waitLog waits until the router's log has a line containing every one of
+// parts, and returns that line; the line of a request is written when its
+// handler returns, which can be after the client has seen the end.
+func (f *fixture) waitLog(parts ...string) string {
+	f.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		for line := range strings.Lines(f.logs.String()) {
+			if containsAll(line, parts) {
+				return line
+			}
+		}
+		if time.Now().After(deadline) {
+			f.t.Fatalf("no log line with %q; the log:\n%s", parts, f.logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func containsAll(s string, parts []string) bool {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// tierStats is what the router counted for the tier named name.
+func (f *fixture) tierStats(name string) server.TierStats {
+	f.t.Helper()
+	for _, ts := range f.server.Status().Tiers {
+		if ts.Name == name {
+			return ts.Stats
+		}
+	}
+	f.t.Fatalf("no tier %q in the status", name)
+	return server.TierStats{}
 }
 
 // lastRequest is the last call the fake Bedrock received.

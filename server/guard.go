@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/llmstack/llmstack/server/openai"
 	"github.com/llmstack/llmstack/tiers"
@@ -20,7 +21,7 @@ import (
 // refuseForeign answers (and returns true for) a request a foreign web page
 // caused; it also handles CORS for pages served from this machine.
 func refuseForeign(w http.ResponseWriter, r *http.Request) bool {
-	if host := hostname(r.Host); host != "" && !tiers.IsLoopbackHost(host) {
+	if host := hostname(r.Host); host != "" && !isLoopbackName(host) {
 		openai.WriteError(w, &openai.Error{Status: http.StatusForbidden, Type: openai.TypePermission, Code: "foreign_host",
 			Message: fmt.Sprintf("Host %q is not this machine: llmstack answers only requests to localhost or 127.0.0.1 (this guards against DNS rebinding)", r.Host)})
 		return true
@@ -29,7 +30,7 @@ func refuseForeign(w http.ResponseWriter, r *http.Request) bool {
 	switch {
 	case origin != "":
 		u, err := url.Parse(origin)
-		if err != nil || !tiers.IsLoopbackHost(u.Hostname()) {
+		if err != nil || !isLoopbackName(u.Hostname()) {
 			openai.WriteError(w, &openai.Error{Status: http.StatusForbidden, Type: openai.TypePermission, Code: "cross_origin",
 				Message: fmt.Sprintf("requests from web pages of %s are refused: only pages served from this machine may use llmstack", origin)})
 			return true
@@ -52,6 +53,14 @@ func refuseForeign(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	return false
+}
+
+// isLoopbackName reports whether a host from a Host header or an Origin
+// names this machine. Host names are case-insensitive and may be written
+// fully qualified, with the root's dot: LOCALHOST and localhost. are
+// localhost.
+func isLoopbackName(host string) bool {
+	return tiers.IsLoopbackHost(strings.TrimSuffix(strings.ToLower(host), "."))
 }
 
 // hostname is the host part of a Host header.

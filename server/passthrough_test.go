@@ -141,3 +141,95 @@ func TestLlamaSwapDown(t *testing.T) {
 		t.Errorf("/health: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestPassThroughBrokenStream checks that a llama-swap stream cut short —
+// by llama-swap or by the client — still gets its log line and is counted
+// in the gguf tier's stats, as a finished request is. A stream llama-swap
+// breaks is an error of the tier; a client that leaves is not.
+func TestPassThroughBrokenStream(t *testing.T) {
+	tests := []struct {
+		name       string
+		clientGoes bool // the client closes after the first event; otherwise llama-swap cuts the stream
+		wantLog    string
+		wantErrors int64
+	}{
+		{"llama-swap-closes", false, "llama-swap closed the stream", 1},
+		{"client-goes", true, "client went away", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.llama.stream = func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				io.WriteString(w, "data: {\"n\":0}\n\n")
+				w.(http.Flusher).Flush()
+				if tt.clientGoes {
+					select {
+					case <-r.Context().Done():
+					case <-time.After(10 * time.Second):
+					}
+					return
+				}
+				// Cut the connection mid-stream: no final chunk.
+				panic(http.ErrAbortHandler)
+			}
+			resp, err := http.Post(f.url+"/v1/chat/completions", "application/json", strings.NewReader(`{"model":"local","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rd := bufio.NewReader(resp.Body)
+			if line, err := rd.ReadString('\n'); err != nil || line != "data: {\"n\":0}\n" {
+				t.Fatalf("first event = %q, %v", line, err)
+			}
+			if tt.clientGoes {
+				resp.Body.Close()
+			} else {
+				if _, err := io.ReadAll(rd); err == nil {
+					t.Error("the client saw a clean end of a stream llama-swap cut short")
+				}
+				resp.Body.Close()
+			}
+
+			line := f.waitLog("msg=request", "path=/v1/chat/completions", "status=200", "tier=local", "dur=", tt.wantLog)
+			if !strings.Contains(line, "method=POST") {
+				t.Errorf("log line lacks the method: %s", line)
+			}
+			st := f.tierStats("local")
+			if st.Requests != 1 || st.Errors != tt.wantErrors {
+				t.Errorf("stats: %d requests, %d errors; want 1, %d", st.Requests, st.Errors, tt.wantErrors)
+			}
+			if tt.wantErrors > 0 && !strings.Contains(st.LastError, tt.wantLog) {
+				t.Errorf("last error %q, want it to say %q", st.LastError, tt.wantLog)
+			}
+		})
+	}
+}
+
+// TestCompletionRoutesTakeOnlyPOST: the completion routes are the
+// router's, so another method is answered here with a 405, Allow: POST and
+// an OpenAI error, instead of being handed to llama-swap (which answered
+// 502 when it was down, or something of its own when not).
+func TestCompletionRoutesTakeOnlyPOST(t *testing.T) {
+	f := newFixture(t)
+	for _, tt := range []struct{ method, path string }{
+		{"GET", "/v1/chat/completions"},
+		{"GET", "/v1/completions"},
+		{"PUT", "/v1/chat/completions"},
+		{"DELETE", "/v1/completions"},
+	} {
+		req, _ := http.NewRequest(tt.method, f.url+tt.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" ||
+			!strings.Contains(string(body), `"type":"invalid_request_error"`) || !strings.Contains(string(body), `"code":"method_not_allowed"`) {
+			t.Errorf("%s %s: %d Allow=%q %s; want 405, Allow: POST, an OpenAI error", tt.method, tt.path, resp.StatusCode, resp.Header.Get("Allow"), body)
+		}
+	}
+	if n := len(f.llama.received()); n != 0 {
+		t.Errorf("llama-swap got %d requests for the router's routes", n)
+	}
+}

@@ -27,6 +27,30 @@ type llamaSwapProxy struct {
 
 type targetKey struct{}
 
+// upstreamReadKey holds the request's *upstreamRead.
+type upstreamReadKey struct{}
+
+// upstreamRead keeps the first error reading llama-swap's answer, so a
+// stream that breaks off can be told from a client that left.
+type upstreamRead struct {
+	err error
+}
+
+// watchedBody is llama-swap's response body, reporting its read errors
+// to an upstreamRead.
+type watchedBody struct {
+	io.ReadCloser
+	up *upstreamRead
+}
+
+func (b *watchedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && b.up.err == nil {
+		b.up.err = err
+	}
+	return n, err
+}
+
 func newLlamaSwapProxy(log *slog.Logger) *llamaSwapProxy {
 	transport := &http.Transport{
 		Proxy:                 nil, // llama-swap is local; never via a proxy
@@ -43,6 +67,12 @@ func newLlamaSwapProxy(log *slog.Logger) *llamaSwapProxy {
 			target := pr.In.Context().Value(targetKey{}).(*url.URL)
 			pr.SetURL(target)
 			pr.Out.Host = target.Host
+		},
+		ModifyResponse: func(resp *http.Response) error {
+			if up, ok := resp.Request.Context().Value(upstreamReadKey{}).(*upstreamRead); ok {
+				resp.Body = &watchedBody{ReadCloser: resp.Body, up: up}
+			}
+			return nil
 		},
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -61,8 +91,8 @@ func newLlamaSwapProxy(log *slog.Logger) *llamaSwapProxy {
 	return p
 }
 
-// forward proxies r to llama-swap and records the outcome under the tier
-// (if any).
+// forward proxies r to llama-swap, logs it and records the outcome under
+// the tier (if any), also when the answer breaks off mid-stream.
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, start time.Time, cfg *tiers.Config, tier *tiers.Tier, model string) {
 	target, err := url.Parse(cfg.LlamaSwapURL)
 	if err != nil {
@@ -70,24 +100,76 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, start time.Time
 		return
 	}
 	sw := &statusWriter{ResponseWriter: w}
-	r = r.WithContext(context.WithValue(r.Context(), targetKey{}, target))
+	up := &upstreamRead{}
+	ctx := context.WithValue(r.Context(), targetKey{}, target)
+	r = r.WithContext(context.WithValue(ctx, upstreamReadKey{}, up))
+	defer func() {
+		// Once the answer has begun, ReverseProxy reports a failed copy
+		// only by aborting the handler (and its ErrorHandler is not
+		// called): the request is logged and counted here, and the
+		// abort goes on so the client cannot take a cut stream for a
+		// whole one.
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				s.logForward(r, start, tier, model, sw.status, brokenStream(r, sw, up))
+			}
+			panic(v)
+		}
+	}()
 	s.proxy.rp.ServeHTTP(sw, r)
+	failure := ""
+	if sw.status == 0 {
+		failure = clientGone
+	}
+	s.logForward(r, start, tier, model, sw.status, failure)
+}
 
+// clientGone is what the log and stats say of a request whose client
+// closed the connection before the answer was complete.
+const clientGone = "client went away"
+
+// brokenStream says why a proxied answer broke off after it began.
+func brokenStream(r *http.Request, sw *statusWriter, up *upstreamRead) string {
+	switch {
+	case sw.writeErr != nil || r.Context().Err() != nil:
+		return clientGone
+	case up.err != nil:
+		return fmt.Sprintf("llama-swap closed the stream before the answer was complete (%v)", up.err)
+	default:
+		return "the answer from llama-swap broke off"
+	}
+}
+
+// logForward writes the log line of a proxied request and counts it under
+// its tier. failure is why it did not complete ("" when it did); status is
+// what the client was sent (0: nothing).
+func (s *Server) logForward(r *http.Request, start time.Time, tier *tiers.Tier, model string, status int, failure string) {
 	elapsed := time.Since(start)
-	status := sw.status
 	if status == 0 {
 		status = 499
 	}
 	attrs := []any{"method", r.Method, "path", r.URL.Path, "model", model, "upstream", "llama-swap", "status", status, "dur", elapsed.Round(time.Microsecond)}
 	if tier != nil {
 		var e *openai.Error
-		if status >= 400 {
+		switch {
+		case failure == clientGone:
+			// The client's choice, not the tier's fault: counted, not an error.
+		case failure != "":
+			e = &openai.Error{Status: http.StatusBadGateway, Message: failure}
+		case status >= 400:
 			e = &openai.Error{Status: status, Message: fmt.Sprintf("llama-swap answered %d", status)}
 		}
 		s.stats.record(tier.Name, status, e, elapsed, nil)
 		attrs = append(attrs, "tier", tier.Name)
 	}
-	s.log.Info("request", attrs...)
+	switch {
+	case failure == "":
+		s.log.Info("request", attrs...)
+	case failure == clientGone:
+		s.log.Info("request", append(attrs, "error", failure)...)
+	default:
+		s.log.Warn("request", append(attrs, "error", failure)...)
+	}
 }
 
 // passThrough sends every route the router does not own to llama-swap.
@@ -108,10 +190,12 @@ func (s *Server) passThrough(w http.ResponseWriter, r *http.Request) {
 	s.forward(w, r, start, s.cfg.Load(), nil, "")
 }
 
-// statusWriter remembers the status of a proxied response.
+// statusWriter remembers the status of a proxied response, and whether
+// writing it to the client failed.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status   int
+	writeErr error
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -125,7 +209,11 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	return w.ResponseWriter.Write(b)
+	n, err := w.ResponseWriter.Write(b)
+	if err != nil && w.writeErr == nil {
+		w.writeErr = err
+	}
+	return n, err
 }
 
 // Unwrap lets http.ResponseController reach the connection to flush.

@@ -60,3 +60,49 @@ func TestCrossOriginSimpleRequestReachesBedrock(t *testing.T) {
 		t.Errorf("a cross-site browser request (Origin https://attacker.example) was served with status %d and made %d Bedrock call(s)", resp.StatusCode, n)
 	}
 }
+
+// TestHostNamesAreCaseInsensitive: host names are case-insensitive and may
+// end with the root's dot, so LOCALHOST, LocalHost:10101 and localhost. are
+// this machine as much as localhost is; names that only start or end like
+// it are not.
+func TestHostNamesAreCaseInsensitive(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		host, origin string
+		want         int
+	}{
+		{"localhost", "", http.StatusOK},
+		{"LOCALHOST", "", http.StatusOK},
+		{"LocalHost:10101", "", http.StatusOK},
+		{"localhost.", "", http.StatusOK},
+		{"LOCALHOST.:10101", "", http.StatusOK},
+		{"127.0.0.1:10101", "", http.StatusOK},
+		{"[::1]:10101", "", http.StatusOK},
+		{"localhost", "http://LocalHost:3000", http.StatusOK},
+		{"localhost", "http://localhost.:3000", http.StatusOK},
+		{"localhost..", "", http.StatusForbidden},
+		{"localhost.attacker.example", "", http.StatusForbidden},
+		{"LOCALHOST.attacker.example:10101", "", http.StatusForbidden},
+		{"attacker.localhost.example", "", http.StatusForbidden},
+		{"localhost", "http://LOCALHOST.attacker.example", http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		req, err := http.NewRequest(http.MethodGet, f.url+"/health", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = tt.host
+		if tt.origin != "" {
+			req.Header.Set("Origin", tt.origin)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("Host %q Origin %q: status %d, want %d: %s", tt.host, tt.origin, resp.StatusCode, tt.want, body)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +26,16 @@ import (
 // MaxBodyBytes bounds a request body; agent conversations are large, but
 // not this large.
 const MaxBodyBytes = 64 << 20
+
+// A request body must keep arriving: after bodyReadGrace it must have come
+// at bodyMinRate bytes a second on average, or the request gets a 408 and
+// its connection is closed. Agents upload even large bodies far faster; a
+// client that trickles a byte at a time would otherwise hold its
+// connection open for good. Variables so tests can lower them.
+var (
+	bodyReadGrace       = 10 * time.Second
+	bodyMinRate   int64 = 64 << 10
+)
 
 // RouteHeader tells the client which tier answered and why.
 const RouteHeader = "X-LLMStack-Route"
@@ -92,6 +103,10 @@ func New(cfg *tiers.Config, opts Options) *Server {
 	s.mux.HandleFunc("POST /v1/completions", func(w http.ResponseWriter, r *http.Request) {
 		s.complete(w, r, openai.Completions)
 	})
+	// The completion routes are the router's whatever the method: any
+	// other than POST is answered here, not handed to llama-swap.
+	s.mux.HandleFunc("/v1/chat/completions", s.postOnly)
+	s.mux.HandleFunc("/v1/completions", s.postOnly)
 	s.mux.HandleFunc("GET /v1/models", s.models)
 	s.mux.HandleFunc("GET /health", s.health)
 	s.mux.HandleFunc("/", s.passThrough)
@@ -221,31 +236,54 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, ep openai.Endp
 	}
 }
 
+// postOnly answers a request to a completion route made with a method
+// other than POST.
+func (s *Server) postOnly(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Allow", http.MethodPost)
+	s.reject(w, r, time.Now(), &openai.Error{Status: http.StatusMethodNotAllowed, Type: openai.TypeInvalidRequest, Code: "method_not_allowed",
+		Message: fmt.Sprintf("%s %s: this route takes POST only", r.Method, r.URL.Path)})
+}
+
 func (s *Server) reject(w http.ResponseWriter, r *http.Request, start time.Time, e *openai.Error) {
 	openai.WriteError(w, e)
 	s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", e.Status, "dur", time.Since(start).Round(time.Microsecond), "error", e.Message)
 }
 
 // requestBody reads the body for any route. A body over MaxBodyBytes gets a
-// 413; a client that goes away mid-body is logged (499) and gets nothing.
+// 413, one that arrives too slowly a 408 (and its connection is closed); a
+// client that goes away mid-body is logged (499) and gets nothing.
 func (s *Server) requestBody(w http.ResponseWriter, r *http.Request, start time.Time) ([]byte, bool) {
 	body, err := readBody(w, r)
 	if err == nil {
 		return body, true
 	}
 	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
+	switch {
+	case errors.As(err, &tooBig):
 		s.reject(w, r, start, &openai.Error{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("request body is larger than %d MiB", MaxBodyBytes>>20), Type: openai.TypeInvalidRequest, Code: "body_too_large"})
-		return nil, false
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		// The rest of the body may still be on its way: this connection
+		// cannot carry another request.
+		w.Header().Set("Connection", "close")
+		s.reject(w, r, start, &openai.Error{Status: http.StatusRequestTimeout, Type: openai.TypeTimeout, Code: "body_too_slow",
+			Message: fmt.Sprintf("request body arrived too slowly (%d bytes in %s): llmstack waits %s, then needs at least %d KiB a second", len(body), time.Since(start).Round(time.Millisecond), bodyReadGrace, bodyMinRate>>10)})
+	default:
+		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", 499, "dur", time.Since(start).Round(time.Microsecond), "error", "reading body: "+err.Error())
 	}
-	s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", 499, "error", "reading body: "+err.Error())
 	return nil, false
 }
 
 // readBody reads a request body of at most MaxBodyBytes, in one
-// allocation when the client sent its length.
+// allocation when the client sent its length, at the pace bodyReadGrace
+// and bodyMinRate ask for.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	src := r.Body
+	if src != nil && src != http.NoBody {
+		paced := &pacedBody{ReadCloser: src, rc: http.NewResponseController(w), start: time.Now()}
+		defer paced.release()
+		src = paced
+	}
+	body := http.MaxBytesReader(w, src, MaxBodyBytes)
 	if n := r.ContentLength; n > 0 && n <= MaxBodyBytes {
 		// Trust the declared length only so far: the bytes must arrive.
 		buf := bytes.NewBuffer(make([]byte, 0, min(n+1, 1<<20))) // +1: ReadFrom's EOF probe fits
@@ -253,6 +291,48 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 		return buf.Bytes(), err
 	}
 	return io.ReadAll(body)
+}
+
+// pacedBody sets the connection's read deadline before each read of a
+// request body: bodyReadGrace from the start, plus the time the bytes read
+// so far may take at bodyMinRate. A body arriving fast moves it ever
+// further out; one that trickles meets it and reads fail with
+// os.ErrDeadlineExceeded.
+type pacedBody struct {
+	io.ReadCloser
+	rc    *http.ResponseController
+	start time.Time
+	n     int64
+	// done is set once a read fails or ends the body: net/http then owns
+	// the deadline again (it reads on in the background to notice a
+	// client that leaves, and a deadline left set would cut the answer).
+	done     bool
+	timedOut bool
+}
+
+func (p *pacedBody) Read(b []byte) (int, error) {
+	if !p.done && bodyMinRate > 0 {
+		allowed := bodyReadGrace + time.Duration(p.n)*time.Second/time.Duration(bodyMinRate)
+		if err := p.rc.SetReadDeadline(p.start.Add(allowed)); err != nil {
+			p.done = true // not a real connection (a test recorder): nothing to bound
+		}
+	}
+	n, err := p.ReadCloser.Read(b)
+	p.n += int64(n)
+	if err != nil {
+		p.done = true
+		p.timedOut = errors.Is(err, os.ErrDeadlineExceeded)
+	}
+	return n, err
+}
+
+// release clears the deadline once the body has been read, or has failed
+// otherwise than by being too slow: a passed deadline must stay, or
+// net/http would wait for the rest of a trickled body before closing.
+func (p *pacedBody) release() {
+	if !p.timedOut {
+		_ = p.rc.SetReadDeadline(time.Time{})
+	}
 }
 
 // peekModel reads only "model" from a body that did not decode as a whole,
