@@ -231,14 +231,17 @@ func (f *fixture) lastRequest() fakebedrock.Request {
 }
 
 var (
-	idRE      = regexp.MustCompile(`"id":"(chatcmpl|cmpl)-[0-9a-f]{24}"`)
-	createdRE = regexp.MustCompile(`"created":\d+`)
+	idRE        = regexp.MustCompile(`"id":"(chatcmpl|cmpl)-[0-9a-f]{24}"`)
+	createdRE   = regexp.MustCompile(`"created":\d+`)
+	signatureRE = regexp.MustCompile(`"(signature|data)":"[A-Za-z0-9+/=]+"`)
 )
 
-// normalize replaces response ids and timestamps with fixed values so
+// normalize replaces response ids, timestamps and the fake's thinking
+// signatures (made with a key of this process) with fixed values so
 // responses can be compared with golden files.
 func normalize(b []byte) []byte {
 	b = idRE.ReplaceAll(b, []byte(`"id":"$1-ID"`))
+	b = signatureRE.ReplaceAll(b, []byte(`"$1":"FAKE-SIGNED"`))
 	return createdRE.ReplaceAll(b, []byte(`"created":0`))
 }
 

@@ -40,6 +40,11 @@ var (
 // RouteHeader tells the client which tier answered and why.
 const RouteHeader = "X-LLMStack-Route"
 
+// RepairsHeader tells the client what a bedrock tier changed in its
+// request so Bedrock would take it (set by the bedrock dispatcher once the
+// request is translated, before the answer starts).
+const RepairsHeader = bedrock.RepairsHeader
+
 // Options configure a Server.
 type Options struct {
 	// UseNext starts the server on the next channel.

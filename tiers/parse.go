@@ -326,6 +326,20 @@ func (p *parser) tier(name string, own, vals map[string]string) *Tier {
 			}
 			b.PromptCache = on
 		}
+		if v := vals["reasoning"]; v != "" {
+			r, err := ParseReasoning(v)
+			if err != nil {
+				p.fail(name, "reasoning", v, err.Error())
+			}
+			b.Reasoning = r
+		}
+		if v := vals["thinking"]; v != "" {
+			th, err := ParseThinking(v)
+			if err != nil {
+				p.fail(name, "thinking", v, err.Error())
+			}
+			b.Thinking = th
+		}
 		t.Bedrock = b
 	case BackendGGUF:
 		g := &GGUF{

@@ -110,6 +110,13 @@ type Bedrock struct {
 	// PromptCache marks the stable prefix of each request (tools, system
 	// prompt, conversation so far) for Bedrock's prompt cache.
 	PromptCache bool
+
+	// Reasoning is the tier's extended-thinking default (key reasoning),
+	// for requests without reasoning_effort.
+	Reasoning Reasoning `json:",omitzero"`
+	// Thinking overrides the model family's thinking style (key thinking:
+	// budget or adaptive); "" uses the router's built-in table.
+	Thinking string `json:",omitempty"`
 }
 
 // GGUF is the file llama-swap serves for a gguf tier.

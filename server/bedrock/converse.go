@@ -18,6 +18,33 @@ type ConverseRequest struct {
 	InferenceConfig *InferenceConfig `json:"inferenceConfig,omitempty"`
 	ToolConfig      *ToolConfig      `json:"toolConfig,omitempty"`
 	OutputConfig    *OutputConfig    `json:"outputConfig,omitempty"`
+	// AdditionalModelRequestFields carries what Converse passes to the
+	// model as it is: Claude's thinking settings.
+	AdditionalModelRequestFields *ModelFields `json:"additionalModelRequestFields,omitempty"`
+
+	// Repairs names what the translation changed so Bedrock takes the
+	// request; it is told to the client, never sent to Bedrock.
+	Repairs Repairs `json:"-"`
+}
+
+// ModelFields are the model-specific request fields (Anthropic's names).
+type ModelFields struct {
+	Thinking *ThinkingConfig `json:"thinking,omitempty"`
+	// OutputConfig carries the effort of adaptive thinking.
+	OutputConfig *EffortConfig `json:"output_config,omitempty"`
+}
+
+// ThinkingConfig turns on Claude's extended thinking: Type "enabled" with
+// a BudgetTokens, or "adaptive".
+type ThinkingConfig struct {
+	Type         string `json:"type"`
+	BudgetTokens int    `json:"budget_tokens,omitempty"`
+}
+
+// EffortConfig steers how much an adaptive model thinks: low, medium,
+// high or max.
+type EffortConfig struct {
+	Effort string `json:"effort"`
 }
 
 // Message is one turn; roles strictly alternate user / assistant.
@@ -28,11 +55,37 @@ type Message struct {
 
 // ContentBlock holds exactly one of its fields.
 type ContentBlock struct {
-	Text       string      `json:"text,omitempty"`
-	Image      *ImageBlock `json:"image,omitempty"`
-	ToolUse    *ToolUse    `json:"toolUse,omitempty"`
-	ToolResult *ToolResult `json:"toolResult,omitempty"`
-	CachePoint *CachePoint `json:"cachePoint,omitempty"`
+	// ReasoningContent is the model's thinking, replayed from history;
+	// it leads an assistant turn.
+	ReasoningContent *ReasoningContent `json:"reasoningContent,omitempty"`
+	Text             string            `json:"text,omitempty"`
+	Image            *ImageBlock       `json:"image,omitempty"`
+	ToolUse          *ToolUse          `json:"toolUse,omitempty"`
+	ToolResult       *ToolResult       `json:"toolResult,omitempty"`
+	CachePoint       *CachePoint       `json:"cachePoint,omitempty"`
+}
+
+// ReasoningContent is one thinking block: text with the signature Bedrock
+// issued for it, or thinking Bedrock keeps hidden (redacted, opaque
+// bytes).
+type ReasoningContent struct {
+	ReasoningText   *ReasoningText `json:"reasoningText,omitempty"`
+	RedactedContent []byte         `json:"redactedContent,omitempty"`
+}
+
+// ReasoningText is thinking the model showed, with its signature.
+type ReasoningText struct {
+	Text      string `json:"text"`
+	Signature string `json:"signature,omitempty"`
+}
+
+// size is roughly how many bytes the block holds, for the memory's bound.
+func (r ReasoningContent) size() int {
+	n := len(r.RedactedContent)
+	if r.ReasoningText != nil {
+		n += len(r.ReasoningText.Text) + len(r.ReasoningText.Signature)
+	}
+	return n
 }
 
 // CachePoint marks the end of a prefix for Bedrock's prompt cache.

@@ -20,6 +20,10 @@ type Dispatcher struct {
 	// Stopping, when done, cancels every Bedrock call in flight; streams
 	// then end with an error chunk saying the router is shutting down.
 	Stopping context.Context
+	// Memory keeps the thinking of relayed answers for clients that send
+	// it back without signatures. It belongs to the dispatcher, not to a
+	// models.ini, so it lives across reloads.
+	Memory *ThinkingMemory
 }
 
 // ownProtocol gives one ConverseStream call its own protocol instance. The
@@ -39,7 +43,7 @@ func shuttingDown() *openai.Error {
 
 // NewDispatcher returns a dispatcher with an empty client cache.
 func NewDispatcher() *Dispatcher {
-	return &Dispatcher{Clients: NewClients()}
+	return &Dispatcher{Clients: NewClients(), Memory: NewThinkingMemory()}
 }
 
 // Outcome is how a dispatched request ended, for logs and tier statistics.
@@ -78,9 +82,12 @@ func (d *Dispatcher) Serve(w http.ResponseWriter, r *http.Request, ep openai.End
 		return out
 	}
 
-	creq, oerr := BuildRequest(req, tier, target)
+	creq, oerr := BuildRequestRecalling(req, tier, target, d.Memory)
 	if oerr != nil {
 		return fail(oerr)
+	}
+	if repairs := creq.Repairs.String(); repairs != "" {
+		w.Header().Set(RepairsHeader, repairs)
 	}
 	call := Call{Tier: tier.Name, Model: target.ModelID, Region: target.Region, Profile: tier.Bedrock.Profile}
 	client, err := d.Clients.Get(ctx, ClientKey{Profile: tier.Bedrock.Profile, Region: target.Region, Endpoint: tier.Bedrock.EndpointURL})
@@ -101,6 +108,7 @@ func (d *Dispatcher) Serve(w http.ResponseWriter, r *http.Request, ep openai.End
 			return fail(HTTPError(err, call))
 		}
 		answer := AnswerFrom(resp)
+		d.Memory.Remember(answer.memoryKeys(), answer.Thinking)
 		if resp.Usage != nil {
 			out.Usage = &answer.Usage
 		}
@@ -131,6 +139,11 @@ func (d *Dispatcher) Serve(w http.ResponseWriter, r *http.Request, ep openai.End
 		err = rl.event(ev)
 	}
 	out.Usage = rl.usage
+	if rl.finish != "" {
+		// Remembered once the answer is whole, even if the client left
+		// at the end: it may still send the turn back.
+		d.Memory.Remember(rl.answerThinking())
+	}
 	if err != nil || r.Context().Err() != nil {
 		out.ClientGone = true
 		return out

@@ -1,7 +1,9 @@
 package bedrock
 
 import (
+	"encoding/base64"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
@@ -16,6 +18,14 @@ type relay struct {
 	noArgs map[int32]bool
 	finish string
 	usage  *openai.Usage
+
+	// The answer as the client will send it back: its thinking blocks
+	// (by content block index, in order), text and tool call ids, for
+	// the thinking memory.
+	thinking      map[int32]*ReasoningContent
+	thinkingOrder []int32
+	text          strings.Builder
+	callIDs       []string
 }
 
 func newRelay(out *openai.Stream) *relay {
@@ -39,11 +49,13 @@ func (r *relay) event(ev types.ConverseStreamOutput) error {
 			if id == "" {
 				id = openai.NewToolCallID()
 			}
+			r.callIDs = append(r.callIDs, id)
 			return r.out.ToolCallStart(index, id, deref(tu.Value.Name))
 		}
 	case *types.ConverseStreamOutputMemberContentBlockDelta:
 		switch d := ev.Value.Delta.(type) {
 		case *types.ContentBlockDeltaMemberText:
+			r.text.WriteString(d.Value)
 			return r.out.Content(d.Value)
 		case *types.ContentBlockDeltaMemberToolUse:
 			block := deref(ev.Value.ContentBlockIndex)
@@ -52,9 +64,7 @@ func (r *relay) event(ev types.ConverseStreamOutput) error {
 				return r.out.ToolCallArguments(r.toolCall[block], input)
 			}
 		case *types.ContentBlockDeltaMemberReasoningContent:
-			if t, ok := d.Value.(*types.ReasoningContentBlockDeltaMemberText); ok {
-				return r.out.Reasoning(t.Value)
-			}
+			return r.reasoning(deref(ev.Value.ContentBlockIndex), d.Value)
 		}
 	case *types.ConverseStreamOutputMemberContentBlockStop:
 		return r.closeToolCall(deref(ev.Value.ContentBlockIndex))
@@ -65,6 +75,52 @@ func (r *relay) event(ev types.ConverseStreamOutput) error {
 		r.usage = &u
 	}
 	return r.out.Err()
+}
+
+// reasoning relays a piece of a thinking block as a reasoning_details
+// delta (text, then its signature; or redacted data) and keeps it for the
+// thinking memory.
+func (r *relay) reasoning(block int32, delta types.ReasoningContentBlockDelta) error {
+	if r.thinking == nil {
+		r.thinking = map[int32]*ReasoningContent{}
+	}
+	b := r.thinking[block]
+	if b == nil {
+		b = &ReasoningContent{}
+		r.thinking[block] = b
+		r.thinkingOrder = append(r.thinkingOrder, block)
+	}
+	index := slices.Index(r.thinkingOrder, block)
+	d := openai.ReasoningDetail{Type: openai.ReasoningText, Format: openai.ReasoningFormat, Index: index}
+	switch v := delta.(type) {
+	case *types.ReasoningContentBlockDeltaMemberText:
+		if b.ReasoningText == nil {
+			b.ReasoningText = &ReasoningText{}
+		}
+		b.ReasoningText.Text += v.Value
+		d.Text = v.Value
+	case *types.ReasoningContentBlockDeltaMemberSignature:
+		if b.ReasoningText == nil {
+			b.ReasoningText = &ReasoningText{}
+		}
+		b.ReasoningText.Signature += v.Value
+		d.Signature = v.Value
+	case *types.ReasoningContentBlockDeltaMemberRedactedContent:
+		b.RedactedContent = append(b.RedactedContent, v.Value...)
+		d.Type, d.Data = openai.ReasoningEncrypted, base64.StdEncoding.EncodeToString(v.Value)
+	default:
+		return r.out.Err()
+	}
+	return r.out.ReasoningDetail(d)
+}
+
+// answerThinking is the streamed answer's thinking, with the keys to
+// remember it under.
+func (r *relay) answerThinking() (keys []string, blocks []ReasoningContent) {
+	for _, i := range r.thinkingOrder {
+		blocks = append(blocks, *r.thinking[i])
+	}
+	return answerKeys(r.text.String(), r.callIDs), blocks
 }
 
 // closeToolCall sends "{}" as the arguments of a tool call that got none

@@ -55,6 +55,13 @@ func evReasoningSignature(block int32, sig string) types.ConverseStreamOutput {
 	}}
 }
 
+func evRedacted(block int32, data []byte) types.ConverseStreamOutput {
+	return &types.ConverseStreamOutputMemberContentBlockDelta{Value: types.ContentBlockDeltaEvent{
+		ContentBlockIndex: aws.Int32(block),
+		Delta:             &types.ContentBlockDeltaMemberReasoningContent{Value: &types.ReasoningContentBlockDeltaMemberRedactedContent{Value: data}},
+	}}
+}
+
 func evBlockStop(block int32) types.ConverseStreamOutput {
 	return &types.ConverseStreamOutputMemberContentBlockStop{Value: types.ContentBlockStopEvent{ContentBlockIndex: aws.Int32(block)}}
 }
@@ -129,6 +136,13 @@ var relayCases = []relayCase{
 		evReasoning(0, "The user wants "), evReasoning(0, "6*7."), evReasoningSignature(0, "c2ln"), evBlockStop(0),
 		evText(1, "42"), evBlockStop(1),
 		evStop(types.StopReasonEndTurn), evUsage(5, 9),
+	}},
+	{name: "reasoning-redacted-then-tool", events: []types.ConverseStreamOutput{
+		evMessageStart(),
+		evReasoning(0, "Look first."), evReasoningSignature(0, "c2ln"), evBlockStop(0),
+		evRedacted(1, []byte{0, 1, 2}), evBlockStop(1),
+		evToolStart(2, "tooluse_1", "bash"), evToolInput(2, `{"cmd":"ls"}`), evBlockStop(2),
+		evStop(types.StopReasonToolUse),
 	}},
 	{name: "max-tokens", events: []types.ConverseStreamOutput{
 		evMessageStart(), evText(0, "Once upon a"), evStop(types.StopReasonMaxTokens), evUsage(4, 3),
@@ -509,5 +523,28 @@ func TestRelayReturnsWriteError(t *testing.T) {
 	}
 	if err := rl.event(evMessageStart()); !errors.Is(err, errClientGone) {
 		t.Errorf("messageStart after the client left: %v", err)
+	}
+}
+
+// TestRelayKeepsThinking checks that a stream's thinking blocks are kept
+// whole, in order, under the tool call ids and text the client got.
+func TestRelayKeepsThinking(t *testing.T) {
+	rl := newRelay(openai.NewStream(httptest.NewRecorder(), openai.ChatCompletions, "chatcmpl-x", 1, "agent"))
+	for _, ev := range []types.ConverseStreamOutput{
+		evMessageStart(),
+		evReasoning(0, "Look "), evReasoning(0, "first."), evReasoningSignature(0, "c2"), evReasoningSignature(0, "ln"), evBlockStop(0),
+		evRedacted(1, []byte{0, 1}), evRedacted(1, []byte{2}), evBlockStop(1),
+		evText(2, "Listing."), evBlockStop(2),
+		evToolStart(3, "tooluse_1", "bash"), evBlockStop(3),
+		evStop(types.StopReasonToolUse),
+	} {
+		if err := rl.event(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys, blocks := rl.answerThinking()
+	assertJSONEqual(t, "blocks", blocks, `[{"reasoningText":{"text":"Look first.","signature":"c2ln"}},{"redactedContent":"AAEC"}]`)
+	if want := answerKeys("Listing.", []string{"tooluse_1"}); strings.Join(keys, "|") != strings.Join(want, "|") {
+		t.Errorf("keys = %q, want %q", keys, want)
 	}
 }

@@ -1,6 +1,7 @@
 package bedrock
 
 import (
+	"encoding/base64"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
@@ -26,6 +27,9 @@ func FinishReason(r types.StopReason) string {
 type Answer struct {
 	Text      string
 	Reasoning string
+	// Thinking holds the reasoning blocks as Bedrock sent them, with their
+	// signatures, for reasoning_details and the thinking memory.
+	Thinking  []ReasoningContent
 	ToolCalls []openai.ResponseToolCall
 	Finish    string
 	Usage     openai.Usage
@@ -42,8 +46,12 @@ func AnswerFrom(out *bedrockruntime.ConverseOutput) Answer {
 			case *types.ContentBlockMemberText:
 				text.WriteString(b.Value)
 			case *types.ContentBlockMemberReasoningContent:
-				if r, ok := b.Value.(*types.ReasoningContentBlockMemberReasoningText); ok && r.Value.Text != nil {
-					reasoning.WriteString(*r.Value.Text)
+				switch r := b.Value.(type) {
+				case *types.ReasoningContentBlockMemberReasoningText:
+					reasoning.WriteString(deref(r.Value.Text))
+					a.Thinking = append(a.Thinking, ReasoningContent{ReasoningText: &ReasoningText{Text: deref(r.Value.Text), Signature: deref(r.Value.Signature)}})
+				case *types.ReasoningContentBlockMemberRedactedContent:
+					a.Thinking = append(a.Thinking, ReasoningContent{RedactedContent: r.Value})
 				}
 			case *types.ContentBlockMemberToolUse:
 				args := "{}"
@@ -73,7 +81,7 @@ func AnswerFrom(out *bedrockruntime.ConverseOutput) Answer {
 // ChatCompletion renders the answer as a chat.completion. Content is null
 // when the turn is only tool calls.
 func (a Answer) ChatCompletion(id string, created int64, model string) openai.ChatCompletion {
-	msg := openai.ResponseMessage{Role: "assistant", ReasoningContent: a.Reasoning, ToolCalls: a.ToolCalls}
+	msg := openai.ResponseMessage{Role: "assistant", ReasoningContent: a.Reasoning, ReasoningDetails: reasoningDetails(a.Thinking), ToolCalls: a.ToolCalls}
 	if a.Text != "" || len(a.ToolCalls) == 0 {
 		text := a.Text
 		msg.Content = &text
@@ -86,6 +94,33 @@ func (a Answer) ChatCompletion(id string, created int64, model string) openai.Ch
 		Choices: []openai.ChatChoice{{Index: 0, Message: msg, FinishReason: a.Finish}},
 		Usage:   a.Usage,
 	}
+}
+
+// reasoningDetails renders thinking blocks as OpenRouter's
+// reasoning_details, which clients that keep them send back as they are.
+func reasoningDetails(blocks []ReasoningContent) []openai.ReasoningDetail {
+	var out []openai.ReasoningDetail
+	for i, b := range blocks {
+		out = append(out, reasoningDetail(i, b))
+	}
+	return out
+}
+
+func reasoningDetail(index int, b ReasoningContent) openai.ReasoningDetail {
+	if b.ReasoningText == nil {
+		return openai.ReasoningDetail{Type: openai.ReasoningEncrypted, Data: base64.StdEncoding.EncodeToString(b.RedactedContent), Format: openai.ReasoningFormat, Index: index}
+	}
+	return openai.ReasoningDetail{Type: openai.ReasoningText, Text: b.ReasoningText.Text, Signature: b.ReasoningText.Signature, Format: openai.ReasoningFormat, Index: index}
+}
+
+// memoryKeys are the keys the answer's thinking is remembered under: the
+// tool call ids the client got and the text it will send back.
+func (a Answer) memoryKeys() []string {
+	ids := make([]string, len(a.ToolCalls))
+	for i, tc := range a.ToolCalls {
+		ids[i] = tc.ID
+	}
+	return answerKeys(a.Text, ids)
 }
 
 // TextCompletion renders the answer as a text_completion.

@@ -1,6 +1,8 @@
 package bedrock
 
 import (
+	"encoding/json"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/document"
@@ -16,6 +18,8 @@ func (r *ConverseRequest) converseInput() *bedrockruntime.ConverseInput {
 		InferenceConfig: r.InferenceConfig.sdk(),
 		ToolConfig:      r.ToolConfig.sdk(),
 		OutputConfig:    r.OutputConfig.sdk(),
+
+		AdditionalModelRequestFields: r.AdditionalModelRequestFields.sdk(),
 	}
 }
 
@@ -28,6 +32,8 @@ func (r *ConverseRequest) converseStreamInput() *bedrockruntime.ConverseStreamIn
 		InferenceConfig: r.InferenceConfig.sdk(),
 		ToolConfig:      r.ToolConfig.sdk(),
 		OutputConfig:    r.OutputConfig.sdk(),
+
+		AdditionalModelRequestFields: r.AdditionalModelRequestFields.sdk(),
 	}
 }
 
@@ -53,6 +59,8 @@ func sdkMessages(msgs []Message) []types.Message {
 					Content:   rc,
 					Status:    types.ToolResultStatus(b.ToolResult.Status),
 				}})
+			case b.ReasoningContent != nil:
+				content = append(content, &types.ContentBlockMemberReasoningContent{Value: b.ReasoningContent.sdk()})
 			case b.CachePoint != nil:
 				content = append(content, &types.ContentBlockMemberCachePoint{Value: sdkCachePoint(b.CachePoint)})
 			case b.Image != nil:
@@ -67,6 +75,26 @@ func sdkMessages(msgs []Message) []types.Message {
 		out[i] = types.Message{Role: types.ConversationRole(m.Role), Content: content}
 	}
 	return out
+}
+
+func (r *ReasoningContent) sdk() types.ReasoningContentBlock {
+	if r.ReasoningText == nil {
+		return &types.ReasoningContentBlockMemberRedactedContent{Value: r.RedactedContent}
+	}
+	rt := types.ReasoningTextBlock{Text: aws.String(r.ReasoningText.Text)}
+	if r.ReasoningText.Signature != "" {
+		rt.Signature = aws.String(r.ReasoningText.Signature)
+	}
+	return &types.ReasoningContentBlockMemberReasoningText{Value: rt}
+}
+
+// sdk hands the fields to the SDK as the JSON they marshal to.
+func (f *ModelFields) sdk() document.Interface {
+	if f == nil {
+		return nil
+	}
+	raw, _ := json.Marshal(f) // plain strings and numbers: cannot fail
+	return rawDocument{json: raw}
 }
 
 func sdkSystem(blocks []SystemBlock) []types.SystemContentBlock {

@@ -47,6 +47,14 @@ const JSONObjectInstruction = "Respond with a single valid JSON object and nothi
 // request for the tier's model on the chosen channel. Sampler defaults and
 // max_output_tokens of the tier apply where the caller set nothing.
 func BuildRequest(req *openai.ChatRequest, tier *tiers.Tier, target tiers.Target) (*ConverseRequest, *openai.Error) {
+	return BuildRequestRecalling(req, tier, target, nil)
+}
+
+// BuildRequestRecalling is BuildRequest with thinking blocks restored from
+// memory for assistant turns sent back without them (nil: none are).
+// With thinking asked for, a tool loop whose last assistant turn has no
+// thinking to lead with runs with thinking off, rather than fail.
+func BuildRequestRecalling(req *openai.ChatRequest, tier *tiers.Tier, target tiers.Target, memory *ThinkingMemory) (*ConverseRequest, *openai.Error) {
 	if req.N != nil && *req.N < 1 {
 		return nil, openai.InvalidRequest(fmt.Sprintf(`"n" is %d: it must be at least 1`, *req.N), "invalid_value")
 	}
@@ -70,7 +78,16 @@ func BuildRequest(req *openai.ChatRequest, tier *tiers.Tier, target tiers.Target
 		// /v1/completions: the prompt is a single user turn.
 		msgs = []openai.Message{{Role: "user", Content: textContent(req.Prompt.Text)}}
 	}
-	converted, err := ConvertMessages(msgs)
+	plan, err := planThinking(req, tier, target.ModelID)
+	if err != nil {
+		return nil, err
+	}
+	out := &ConverseRequest{ModelID: target.ModelID}
+	conv := &conversion{repairs: &out.Repairs}
+	if plan != nil {
+		conv.memory = memory
+	}
+	converted, err := conv.messages(msgs)
 	if err != nil {
 		return nil, err
 	}
@@ -79,15 +96,13 @@ func BuildRequest(req *openai.ChatRequest, tier *tiers.Tier, target tiers.Target
 	}
 	if converted[0].Role == "assistant" {
 		converted = slices.Insert(converted, 0, Message{Role: "user", Content: []ContentBlock{{Text: ContinuationText}}})
+		out.Repairs.Add(RepairAssistantFirst, 1)
 	}
-	unmatchedResultsToText(converted)
-	out := &ConverseRequest{
-		ModelID:         target.ModelID,
-		Messages:        converted,
-		System:          SystemBlocks(msgs),
-		InferenceConfig: inferenceConfig(req, tier),
-		OutputConfig:    output,
-	}
+	out.Repairs.Add(RepairOrphanResults, unmatchedResultsToText(converted))
+	out.Messages = converted
+	out.System = SystemBlocks(msgs)
+	out.InferenceConfig = inferenceConfig(req, tier)
+	out.OutputConfig = output
 	if jsonObject {
 		out.System = append(out.System, SystemBlock{Text: JSONObjectInstruction})
 	}
@@ -105,7 +120,22 @@ func BuildRequest(req *openai.ChatRequest, tier *tiers.Tier, target tiers.Target
 				description = UnavailableToolDescription
 			}
 			out.ToolConfig = stubToolConfig(names, description)
+			out.Repairs.Add(RepairStubTools, len(names))
 		}
+	}
+	if plan != nil && !historyTakesThinking(out.Messages) {
+		plan = nil
+		out.Repairs.Add(RepairThinkingOff, 1)
+	}
+	if plan != nil && !applyThinking(out, plan, tier, requestedMaxTokens(req)) {
+		plan = nil
+		out.Repairs.Add(RepairThinkingOff, 1)
+	}
+	if plan == nil {
+		dropThinking(out.Messages)
+	} else {
+		out.Repairs.Add(RepairRestoredThink, conv.restored)
+		out.Repairs.Add(RepairDroppedThink, conv.dropped)
 	}
 	if tier.Bedrock != nil && tier.Bedrock.PromptCache {
 		// A /v1/completions prompt is one block that only an identical
@@ -219,6 +249,49 @@ type turn struct {
 // alternate, and every tool call left without a result gets an error result
 // so Bedrock accepts the history.
 func ConvertMessages(msgs []openai.Message) ([]Message, *openai.Error) {
+	return (&conversion{repairs: &Repairs{}}).messages(msgs)
+}
+
+// conversion is the state of one ConvertMessages: what it repaired, and
+// the memory that restores thinking blocks (nil: none are).
+type conversion struct {
+	repairs *Repairs
+	memory  *ThinkingMemory
+	// restored counts assistant turns whose thinking came back from
+	// memory, dropped the reasoning_details Bedrock cannot take back.
+	restored, dropped int
+}
+
+// thinking gives the thinking blocks an assistant message leads with: the
+// reasoning_details it carries, else those the memory kept for its tool
+// call ids or its text. A message with nothing else to say gets none: a
+// turn of thinking alone tells the model nothing.
+func (c *conversion) thinking(m openai.Message) []ContentBlock {
+	if len(m.ToolCalls) == 0 && blank(m.Content.Text()) {
+		return nil
+	}
+	blocks, dropped := reasoningFromDetails(m.ReasoningDetails)
+	c.dropped += dropped
+	if len(blocks) == 0 && c.memory != nil {
+		keys := answerKeys(m.Content.Text(), nil)
+		for _, tc := range m.ToolCalls {
+			keys = slices.Insert(keys, 0, callKey(tc.ID))
+		}
+		for _, k := range keys {
+			if blocks = c.memory.Recall(k); blocks != nil {
+				c.restored++
+				break
+			}
+		}
+	}
+	out := make([]ContentBlock, len(blocks))
+	for i := range blocks {
+		out[i] = ContentBlock{ReasoningContent: &blocks[i]}
+	}
+	return out
+}
+
+func (c *conversion) messages(msgs []openai.Message) ([]Message, *openai.Error) {
 	var turns []turn
 	add := func(role string, blocks []ContentBlock) {
 		if n := len(turns); n > 0 && turns[n-1].role == role {
@@ -231,12 +304,14 @@ func ConvertMessages(msgs []openai.Message) ([]Message, *openai.Error) {
 	// Tool call ids go to Bedrock in its alphabet and unique across the
 	// conversation; ids keeps the calls of the latest assistant turn that
 	// no result has answered yet, for the tool results that follow.
-	ids := toolIDs{used: map[string]bool{}}
+	ids := toolIDs{used: map[string]bool{}, repairs: c.repairs}
+	prevRole := ""
 	for i, m := range msgs {
 		switch m.Role {
 		case "system", "developer":
 			continue
 		case "tool":
+			prevRole = m.Role
 			id := m.ToolCallID
 			if id == "" {
 				id = m.ID
@@ -244,6 +319,7 @@ func ConvertMessages(msgs []openai.Message) ([]Message, *openai.Error) {
 			text := m.Content.Text()
 			if blank(text) {
 				text = EmptyToolResultText
+				c.repairs.Add(RepairBlankText, 1)
 			}
 			wire, ok := ids.result(id)
 			if !ok {
@@ -252,6 +328,7 @@ func ConvertMessages(msgs []openai.Message) ([]Message, *openai.Error) {
 				// Bedrock takes one result per call, the model can still
 				// read this one.
 				add("user", []ContentBlock{{Text: resultAsText(id, text)}})
+				c.repairs.Add(RepairOrphanResults, 1)
 				continue
 			}
 			add("user", []ContentBlock{{ToolResult: &ToolResult{
@@ -262,17 +339,26 @@ func ConvertMessages(msgs []openai.Message) ([]Message, *openai.Error) {
 		}
 
 		var blocks []ContentBlock
+		role := "user"
+		if m.Role == "assistant" {
+			role = "assistant"
+			if n := len(turns); n == 0 || turns[n-1].role != "assistant" {
+				// Thinking leads its turn: a message merged into a turn
+				// already started cannot bring its own.
+				blocks = c.thinking(m)
+			}
+		}
 		if text := m.Content.Text(); !blank(text) {
 			blocks = append(blocks, ContentBlock{Text: text})
+		} else if text != "" {
+			c.repairs.Add(RepairBlankText, 1)
 		}
 		images, err := imageBlocks(i, m.Content)
 		if err != nil {
 			return nil, err
 		}
 		blocks = append(blocks, images...)
-		role := "user"
 		if m.Role == "assistant" {
-			role = "assistant"
 			if n := len(turns); (n == 0 || turns[n-1].role != "assistant") && (len(blocks) > 0 || len(m.ToolCalls) > 0) {
 				// Results answer the latest assistant turn, however many
 				// messages merge into it.
@@ -289,6 +375,10 @@ func ConvertMessages(msgs []openai.Message) ([]Message, *openai.Error) {
 		if len(blocks) == 0 {
 			continue
 		}
+		if n := len(turns); n > 0 && turns[n-1].role == role && prevRole == m.Role {
+			c.repairs.Add(RepairMergedTurns, 1)
+		}
+		prevRole = m.Role
 		add(role, blocks)
 	}
 
@@ -323,6 +413,7 @@ func ConvertMessages(msgs []openai.Message) ([]Message, *openai.Error) {
 		if len(stubs) > 0 {
 			// Results go before the user's text, as clients send them.
 			turns[i+1].blocks = append(stubs, next...)
+			c.repairs.Add(RepairUnansweredCalls, len(stubs))
 		}
 	}
 
@@ -337,8 +428,10 @@ func ConvertMessages(msgs []openai.Message) ([]Message, *openai.Error) {
 
 // unmatchedResultsToText turns tool results that answer no tool call of
 // the turn before (history trimmed by the client, say) into text: Bedrock
-// rejects such results, and as text the model still sees them.
-func unmatchedResultsToText(msgs []Message) {
+// rejects such results, and as text the model still sees them. It
+// returns how many it turned.
+func unmatchedResultsToText(msgs []Message) int {
+	n := 0
 	for i, m := range msgs {
 		if m.Role != "user" {
 			continue
@@ -352,8 +445,10 @@ func unmatchedResultsToText(msgs []Message) {
 				texts[k] = c.Text
 			}
 			m.Content[j] = ContentBlock{Text: resultAsText(b.ToolResult.ToolUseID, strings.Join(texts, "\n"))}
+			n++
 		}
 	}
+	return n
 }
 
 // resultAsText is how a tool result that answers no call reaches the model.
@@ -388,6 +483,7 @@ type toolIDs struct {
 	// ids of the latest assistant turn's calls with that id that no result
 	// has answered yet, in call order; nil before the first assistant turn.
 	unanswered map[string][]string
+	repairs    *Repairs
 }
 
 func (t *toolIDs) newTurn() { t.unanswered = map[string][]string{} }
@@ -403,6 +499,9 @@ func (t *toolIDs) call(id string) string {
 	}
 	t.used[wire] = true
 	t.unanswered[id] = append(t.unanswered[id], wire)
+	if wire != id {
+		t.repairs.Add(RepairRewrittenIDs, 1)
+	}
 	return wire
 }
 
@@ -673,6 +772,17 @@ func inferenceConfig(req *openai.ChatRequest, tier *tiers.Tier) *InferenceConfig
 		return nil
 	}
 	return &ic
+}
+
+// requestedMaxTokens is the max tokens the caller asked for (0: none).
+func requestedMaxTokens(req *openai.ChatRequest) int {
+	switch {
+	case req.MaxTokens != nil:
+		return *req.MaxTokens
+	case req.MaxCompletionTokens != nil:
+		return *req.MaxCompletionTokens
+	}
+	return 0
 }
 
 func samplerValue(s tiers.Sampler, key string) *float64 {

@@ -3,6 +3,7 @@ package bedrock
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -234,6 +235,112 @@ type tierFile struct {
 	Sampler         string `json:"sampler"`
 	MaxOutputTokens int    `json:"max_output_tokens"`
 	PromptCache     bool   `json:"prompt_cache"`
+	// ModelID replaces the test model (thinking depends on the family).
+	ModelID   string `json:"model_id"`
+	Reasoning string `json:"reasoning"`
+	Thinking  string `json:"thinking"`
+}
+
+// memoryFile is the optional <case>.memory.json of a translate case: the
+// answers whose thinking the router relayed before, signed by the fake.
+type memoryFile []struct {
+	ToolCallIDs []string `json:"tool_call_ids"`
+	Text        string   `json:"text"`
+	Reasoning   string   `json:"reasoning"`
+	Redacted    bool     `json:"redacted"`
+}
+
+// Placeholders a translate case writes for the signatures and redacted
+// data only the fake (in this process) can issue.
+const (
+	signedPlaceholder   = "FAKE-SIGNED"
+	redactedPlaceholder = "FAKE-REDACTED"
+)
+
+// signDetails gives every reasoning_details entry of a request body that
+// carries a placeholder the fake's real signature or redacted data.
+func signDetails(t *testing.T, body []byte) []byte {
+	t.Helper()
+	var v map[string]any
+	if json.Unmarshal(body, &v) != nil {
+		return body
+	}
+	msgs, _ := v["messages"].([]any)
+	changed := false
+	for _, m := range msgs {
+		m, _ := m.(map[string]any)
+		details, _ := m["reasoning_details"].([]any)
+		pieces := map[any]string{} // a streamed block's text so far, by index
+		for _, d := range details {
+			d, _ := d.(map[string]any)
+			text, _ := d["text"].(string)
+			pieces[d["index"]] += text
+			if text == "" {
+				// The last piece of a streamed block signs all of it.
+				text = pieces[d["index"]]
+			}
+			if d["signature"] == signedPlaceholder {
+				d["signature"], changed = fakebedrock.Signature(text), true
+			}
+			if d["data"] == redactedPlaceholder {
+				d["data"], changed = base64.StdEncoding.EncodeToString(fakebedrock.RedactedData()), true
+			}
+		}
+	}
+	if !changed {
+		return body
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// unsign puts the placeholders back into a marshalled Converse request, so
+// its golden file does not depend on the fake's per-process key.
+func unsign(t *testing.T, r *ConverseRequest) json.RawMessage {
+	t.Helper()
+	raw, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	redacted, _ := json.Marshal(fakebedrock.RedactedData())
+	raw = bytes.ReplaceAll(raw, redacted, []byte(`"`+redactedPlaceholder+`"`))
+	for _, m := range r.Messages {
+		for _, b := range m.Content {
+			if rc := b.ReasoningContent; rc != nil && rc.ReasoningText != nil && rc.ReasoningText.Signature == fakebedrock.Signature(rc.ReasoningText.Text) {
+				sig, _ := json.Marshal(rc.ReasoningText.Signature)
+				raw = bytes.ReplaceAll(raw, sig, []byte(`"`+signedPlaceholder+`"`))
+			}
+		}
+	}
+	return raw
+}
+
+// loadMemory fills a thinking memory from a case's memory file.
+func loadMemory(t *testing.T, name string) *ThinkingMemory {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata/translate", name+".memory.json"))
+	if err != nil {
+		return nil
+	}
+	var mf memoryFile
+	if err := json.Unmarshal(raw, &mf); err != nil {
+		t.Fatalf("memory file: %v", err)
+	}
+	m := NewThinkingMemory()
+	for _, e := range mf {
+		var blocks []ReasoningContent
+		if e.Reasoning != "" {
+			blocks = append(blocks, ReasoningContent{ReasoningText: &ReasoningText{Text: e.Reasoning, Signature: fakebedrock.Signature(e.Reasoning)}})
+		}
+		if e.Redacted {
+			blocks = append(blocks, ReasoningContent{RedactedContent: fakebedrock.RedactedData()})
+		}
+		m.Remember(answerKeys(e.Text, e.ToolCallIDs), blocks)
+	}
+	return m
 }
 
 func testTier(t testing.TB, sampler string, maxOut int) *tiers.Tier {
@@ -277,6 +384,16 @@ func TestBuildRequest(t *testing.T) {
 			}
 			tier := testTier(t, tf.Sampler, tf.MaxOutputTokens)
 			tier.Bedrock.PromptCache = tf.PromptCache
+			if tf.ModelID != "" {
+				tier.Bedrock.ModelID = tf.ModelID
+			}
+			if tf.Reasoning != "" {
+				if tier.Bedrock.Reasoning, err = tiers.ParseReasoning(tf.Reasoning); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tier.Bedrock.Thinking = tf.Thinking
+			body = signDetails(t, body)
 			ep := openai.ChatCompletions
 			var probe map[string]json.RawMessage
 			if json.Unmarshal(body, &probe) == nil && probe["prompt"] != nil {
@@ -286,7 +403,7 @@ func TestBuildRequest(t *testing.T) {
 			if oerr != nil {
 				t.Fatalf("DecodeRequest refused the input: %s", oerr.Message)
 			}
-			got, oerr := BuildRequest(req, tier, tier.Bedrock.Active(false))
+			got, oerr := BuildRequestRecalling(req, tier, tier.Bedrock.Active(false), loadMemory(t, name))
 			kind, other := "converse", "error"
 			if oerr != nil {
 				kind, other = "error", "converse"
@@ -297,11 +414,17 @@ func TestBuildRequest(t *testing.T) {
 					"status": oerr.Status, "type": oerr.Type, "code": oerr.Code, "message": oerr.Message,
 				})
 			} else {
-				if got.ModelID != "anthropic.claude-test-v1:0" {
+				if got.ModelID != tier.Bedrock.ModelID {
 					t.Errorf("ModelID = %q", got.ModelID)
 				}
 				checkConverseRules(t, got)
-				golden.AssertJSON(t, "translate/"+name+".converse.json", got)
+				golden.AssertJSON(t, "translate/"+name+".converse.json", unsign(t, got))
+				repairs := filepath.Join("testdata/translate", name+".repairs")
+				if r := got.Repairs.String(); r != "" {
+					golden.Assert(t, "translate/"+name+".repairs", []byte(r+"\n"))
+				} else if _, err := os.Stat(repairs); err == nil {
+					t.Errorf("nothing was repaired, but %s exists; delete it", repairs)
+				}
 				checkWireMatchesSDK(t, got)
 			}
 			if _, err := os.Stat(filepath.Join("testdata/translate", name+"."+other+".json")); err == nil {
@@ -309,10 +432,10 @@ func TestBuildRequest(t *testing.T) {
 			}
 		})
 	}
-	outs, _ := filepath.Glob("testdata/translate/*.json")
+	outs, _ := filepath.Glob("testdata/translate/*")
 	for _, f := range outs {
 		base := filepath.Base(f)
-		for _, suffix := range []string{".converse.json", ".error.json", ".tier.json"} {
+		for _, suffix := range []string{".converse.json", ".error.json", ".tier.json", ".memory.json", ".repairs"} {
 			if n, ok := strings.CutSuffix(base, suffix); ok && !names[n] {
 				t.Errorf("%s has no %s.request.json", f, n)
 			}

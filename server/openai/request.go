@@ -30,6 +30,9 @@ type ChatRequest struct {
 	Stop                Stop            `json:"stop"`
 	N                   *int            `json:"n"`
 	ResponseFormat      *ResponseFormat `json:"response_format"`
+	// ReasoningEffort asks for extended thinking: none, minimal, low,
+	// medium or high.
+	ReasoningEffort string `json:"reasoning_effort,omitempty"`
 }
 
 // ResponseFormat is the response_format object: "text", "json_object", or
@@ -61,6 +64,33 @@ type Message struct {
 	ToolCallID string     `json:"tool_call_id"`
 	// ID is read as a fallback for tool_call_id on role "tool" messages.
 	ID string `json:"id"`
+	// ReasoningContent is an assistant message's thinking as text, the
+	// way the router (and DeepSeek-style clients) relay it; it carries
+	// no signature.
+	ReasoningContent string `json:"reasoning_content,omitempty"`
+	// ReasoningDetails is an assistant message's thinking with its
+	// signatures, in OpenRouter's shape, as some clients send it back.
+	ReasoningDetails []ReasoningDetail `json:"reasoning_details,omitempty"`
+}
+
+// Reasoning detail types and the format of Claude's signed thinking.
+const (
+	ReasoningText      = "reasoning.text"
+	ReasoningEncrypted = "reasoning.encrypted"
+	ReasoningFormat    = "anthropic-claude-v1"
+)
+
+// ReasoningDetail is one entry of reasoning_details (OpenRouter's shape):
+// thinking text with its signature ("reasoning.text"), or thinking the
+// model keeps hidden as opaque data ("reasoning.encrypted"). In a stream,
+// entries with the same index are parts of one block.
+type ReasoningDetail struct {
+	Type      string `json:"type"`
+	Text      string `json:"text,omitempty"`
+	Signature string `json:"signature,omitempty"`
+	Data      string `json:"data,omitempty"`
+	Format    string `json:"format,omitempty"`
+	Index     int    `json:"index"`
 }
 
 // ToolCall is an assistant message's request to call a function.

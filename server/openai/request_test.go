@@ -161,6 +161,11 @@ var decodeCases = []struct {
 		wantErr: "invalid request body: prompt must be a string or a list of strings (token arrays are not supported)"},
 	{name: "completions-prompt-number", ep: Completions, body: `{"prompt":7}`, wantCode: "invalid_json",
 		wantErr: "invalid request body: prompt must be a string or a list of strings"},
+	{name: "reasoning-round-trip", body: `{"reasoning_effort":"high","messages":[{"role":"user","content":"x"},{"role":"assistant","content":"","reasoning_content":"I think.","reasoning_details":[{"type":"reasoning.text","text":"I think.","signature":"c2ln","format":"anthropic-claude-v1","index":0},{"type":"reasoning.encrypted","data":"b3BhcXVl","index":1}],"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]}]}`},
+	{name: "reasoning-details-not-a-list", body: `{"messages":[{"role":"user","content":"x"},{"role":"assistant","content":"a","reasoning_details":{"type":"reasoning.text"}}]}`, wantCode: "invalid_json",
+		wantErr: `field "messages[1].reasoning_details" must be a list, not object`},
+	{name: "reasoning-effort-number", body: `{"messages":[{"role":"user","content":"x"}],"reasoning_effort":3}`, wantCode: "invalid_json",
+		wantErr: `field "reasoning_effort" must be a string, not number`},
 	{name: "completions-empty-body", ep: Completions, body: ``, wantCode: "invalid_json",
 		wantErr: "request body is empty; send a JSON object"},
 }

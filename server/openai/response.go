@@ -31,6 +31,7 @@ type ResponseMessage struct {
 	Role             string             `json:"role"`
 	Content          *string            `json:"content"`
 	ReasoningContent string             `json:"reasoning_content,omitempty"`
+	ReasoningDetails []ReasoningDetail  `json:"reasoning_details,omitempty"`
 	ToolCalls        []ResponseToolCall `json:"tool_calls,omitempty"`
 }
 

@@ -82,6 +82,36 @@ func (s *Stream) Reasoning(text string) error {
 	return s.send()
 }
 
+// ReasoningDetail sends one piece of a thinking block as a
+// reasoning_details delta (OpenRouter's shape; pieces with the same index
+// make one block), with its text also as reasoning_content for clients
+// that read only that (chat only).
+func (s *Stream) ReasoningDetail(d ReasoningDetail) error {
+	if s.text || (d.Text == "" && d.Signature == "" && d.Data == "") {
+		return s.err
+	}
+	s.buf = append(append(s.buf[:0], s.head...), `{"index":0,"delta":{`...)
+	if d.Text != "" {
+		s.buf = append(s.buf, `"reasoning_content":`...)
+		s.buf = appendString(s.buf, d.Text)
+		s.buf = append(s.buf, ',')
+	}
+	s.buf = append(s.buf, `"reasoning_details":[{"type":`...)
+	s.buf = appendString(s.buf, d.Type)
+	for _, f := range []struct{ key, value string }{{"text", d.Text}, {"signature", d.Signature}, {"data", d.Data}, {"format", d.Format}} {
+		if f.value != "" {
+			s.buf = append(s.buf, ',', '"')
+			s.buf = append(s.buf, f.key...)
+			s.buf = append(s.buf, '"', ':')
+			s.buf = appendString(s.buf, f.value)
+		}
+	}
+	s.buf = append(s.buf, `,"index":`...)
+	s.buf = strconv.AppendInt(s.buf, int64(d.Index), 10)
+	s.buf = append(s.buf, `}]},"finish_reason":null}]}`...)
+	return s.send()
+}
+
 // ToolCallStart announces tool call number index with its id and name and
 // empty arguments.
 func (s *Stream) ToolCallStart(index int, id, name string) error {

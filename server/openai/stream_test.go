@@ -188,6 +188,17 @@ var streamCases = []struct {
 		s.Finish("stop")
 		s.Done()
 	}},
+	{name: "chat-reasoning-details", id: "chatcmpl-0008", model: "plan", script: func(s *Stream) {
+		s.Begin()
+		s.ReasoningDetail(ReasoningDetail{Type: ReasoningText, Text: "Let me \"think\".", Format: ReasoningFormat})
+		s.ReasoningDetail(ReasoningDetail{Type: ReasoningText, Text: " More.", Format: ReasoningFormat})
+		s.ReasoningDetail(ReasoningDetail{Type: ReasoningText, Signature: "c2ln", Format: ReasoningFormat})
+		s.ReasoningDetail(ReasoningDetail{Type: ReasoningText, Format: ReasoningFormat}) // nothing to send
+		s.ReasoningDetail(ReasoningDetail{Type: ReasoningEncrypted, Data: "b3BhcXVl", Format: ReasoningFormat, Index: 1})
+		s.Content("42")
+		s.Finish("stop")
+		s.Done()
+	}},
 	{name: "chat-tool-calls", id: "chatcmpl-0003", model: "agent", script: func(s *Stream) {
 		s.Begin()
 		s.Content("Checking.")
@@ -229,6 +240,7 @@ var streamCases = []struct {
 		s.Content("Once")
 		s.Content(" upon")
 		s.Reasoning("hidden") // not part of text_completion
+		s.ReasoningDetail(ReasoningDetail{Type: ReasoningText, Text: "hidden", Index: 0})
 		s.ToolCallStart(0, "call_x", "f")
 		s.ToolCallArguments(0, "{}")
 		s.Finish("stop")
@@ -397,6 +409,7 @@ func TestStreamWriteErrorIsSticky(t *testing.T) {
 		"Content":           s.Content("b"),
 		"Content empty":     s.Content(""),
 		"Reasoning":         s.Reasoning("r"),
+		"ReasoningDetail":   s.ReasoningDetail(ReasoningDetail{Type: ReasoningText, Text: "r"}),
 		"ToolCallStart":     s.ToolCallStart(0, "id", "f"),
 		"ToolCallArguments": s.ToolCallArguments(0, "{}"),
 		"Finish":            s.Finish("stop"),

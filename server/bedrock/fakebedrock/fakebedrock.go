@@ -48,10 +48,14 @@ type ToolUse struct {
 type Reply struct {
 	// Text of the answer; a stream sends Chunks instead when set, else
 	// Text in word-sized pieces.
-	Text      string
-	Chunks    []string
+	Text   string
+	Chunks []string
+	// Reasoning is answered as a signed reasoning block first; with
+	// thinking on and no Reasoning, the fake answers DefaultReasoning.
 	Reasoning string
-	ToolUses  []ToolUse
+	// Redacted adds a redacted reasoning block after the reasoning.
+	Redacted bool
+	ToolUses []ToolUse
 	// StopReason defaults to end_turn, or tool_use when ToolUses is set.
 	StopReason   string
 	InputTokens  int
@@ -205,6 +209,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		reply = s.defaultReply()
 	}
+	if reply.Reasoning == "" && ThinkingEnabled(body) {
+		reply.Reasoning = DefaultReasoning
+	}
 	if reply.Status != 0 || reply.ErrorType != "" {
 		status := reply.Status
 		if status == 0 {
@@ -317,7 +324,10 @@ func (s *Server) converse(w http.ResponseWriter, r *http.Request, reply Reply) {
 	}
 	var content []any
 	if reply.Reasoning != "" {
-		content = append(content, map[string]any{"reasoningContent": map[string]any{"reasoningText": map[string]any{"text": reply.Reasoning}}})
+		content = append(content, map[string]any{"reasoningContent": map[string]any{"reasoningText": map[string]any{"text": reply.Reasoning, "signature": Signature(reply.Reasoning)}}})
+	}
+	if reply.Redacted {
+		content = append(content, map[string]any{"reasoningContent": map[string]any{"redactedContent": RedactedData()}})
 	}
 	if text := reply.text(); text != "" {
 		content = append(content, map[string]any{"text": text})
@@ -368,7 +378,19 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, reply Re
 	}
 	block := 0
 	if reply.Reasoning != "" {
-		if !send("contentBlockDelta", map[string]any{"contentBlockIndex": block, "delta": map[string]any{"reasoningContent": map[string]any{"text": reply.Reasoning}}}) ||
+		for _, w := range words(reply.Reasoning) {
+			if !send("contentBlockDelta", map[string]any{"contentBlockIndex": block, "delta": map[string]any{"reasoningContent": map[string]any{"text": w}}}) {
+				return
+			}
+		}
+		if !send("contentBlockDelta", map[string]any{"contentBlockIndex": block, "delta": map[string]any{"reasoningContent": map[string]any{"signature": Signature(reply.Reasoning)}}}) ||
+			!send("contentBlockStop", map[string]any{"contentBlockIndex": block}) {
+			return
+		}
+		block++
+	}
+	if reply.Redacted {
+		if !send("contentBlockDelta", map[string]any{"contentBlockIndex": block, "delta": map[string]any{"reasoningContent": map[string]any{"redactedContent": RedactedData()}}}) ||
 			!send("contentBlockStop", map[string]any{"contentBlockIndex": block}) {
 			return
 		}

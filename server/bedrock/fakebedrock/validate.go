@@ -94,6 +94,11 @@ func validate(body []byte) string {
 				}
 				toolUseIDs[id] = true
 			}
+			if rc, ok := b["reasoningContent"]; ok {
+				if msg := validateReasoningBlock(i, j, m.Role, rc); msg != "" {
+					return msg
+				}
+			}
 			if tr, ok := b["toolResult"].(map[string]any); ok {
 				usesTools = true
 				id, _ := tr["toolUseId"].(string)
@@ -126,6 +131,9 @@ func validate(body []byte) string {
 		}
 	}
 	if msg := validateOutputConfig(req); msg != "" {
+		return msg
+	}
+	if msg := validateThinking(body, req); msg != "" {
 		return msg
 	}
 	if n := cachePoints(req); n > maxCachePoints {
