@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -80,12 +81,13 @@ type liveState struct {
 	restart   string
 	// boundFrom is the config address the router listened on ("" when
 	// --addr chose it), to notice edits that need a restart.
-	boundFrom   string
-	loaded      time.Time
-	llama       UpstreamHealth
-	llamaKnown  bool
+	boundFrom  string
+	loaded     time.Time
+	llama      UpstreamHealth
+	llamaKnown bool
+	// profiles is replaced, never changed in place: Status reads it
+	// after letting go of the lock.
 	profiles    map[string]bedrock.ProfileHealth
-	checkedAt   time.Time // start of the profile check shown
 	subscribers []func()
 }
 
@@ -212,7 +214,9 @@ const (
 
 // monitor keeps profile and llama-swap health current until ctx ends.
 func (s *Server) monitor(ctx context.Context) {
-	s.RecheckProfiles(ctx, false)
+	// A profile whose credentials are slow to come must not hold up the
+	// llama-swap check (nor, in RecheckProfiles, the other profiles).
+	go s.RecheckProfiles(ctx, false)
 	s.checkLlamaSwap(ctx)
 	profiles := time.NewTicker(ProfileCheckInterval)
 	llama := time.NewTicker(LlamaSwapCheckInterval)
@@ -239,34 +243,34 @@ func (s *Server) Recheck(ctx context.Context, verify bool) {
 }
 
 // RecheckProfiles checks every AWS profile the tiers use, concurrently, and
-// returns when all are done. With verify each is also confirmed with STS.
+// returns when all are done. Each verdict is shown as soon as it is in, so
+// a slow profile holds up no other. With verify each is also confirmed
+// with STS.
 func (s *Server) RecheckProfiles(ctx context.Context, verify bool) {
-	started := time.Now()
-	profiles := s.cfg.Load().Profiles()
-	results := make([]bedrock.ProfileHealth, len(profiles))
 	var wg sync.WaitGroup
-	for i, p := range profiles {
-		wg.Go(func() { results[i] = bedrock.CheckProfile(ctx, p, verify) })
+	for _, p := range s.cfg.Load().Profiles() {
+		wg.Go(func() {
+			h := bedrock.CheckProfile(ctx, p, verify)
+			if ctx.Err() != nil {
+				return
+			}
+			if h.State == bedrock.ProfileError {
+				s.log.Warn("AWS profile unusable", "profile", h.Name(), "problem", h.Problem)
+			}
+			s.setHealth(func(hs *liveState) {
+				if old, ok := hs.profiles[p]; ok && h.Checked.Before(old.Checked) {
+					return // a check of this profile that started later finished first
+				}
+				profiles := maps.Clone(hs.profiles)
+				if profiles == nil {
+					profiles = map[string]bedrock.ProfileHealth{}
+				}
+				profiles[p] = h
+				hs.profiles = profiles
+			})
+		})
 	}
 	wg.Wait()
-	if ctx.Err() != nil {
-		return
-	}
-	for _, h := range results {
-		if h.State == bedrock.ProfileError {
-			s.log.Warn("AWS profile unusable", "profile", h.Name(), "problem", h.Problem)
-		}
-	}
-	s.setHealth(func(hs *liveState) {
-		if started.Before(hs.checkedAt) {
-			return // a newer check finished first
-		}
-		hs.checkedAt = started
-		hs.profiles = map[string]bedrock.ProfileHealth{}
-		for _, h := range results {
-			hs.profiles[h.Profile] = h
-		}
-	})
 }
 
 func (s *Server) checkLlamaSwap(ctx context.Context) {

@@ -130,13 +130,17 @@ func (c *Clients) Forget() {
 
 // LoadAWSConfig loads the shared AWS configuration for a profile ("" for the
 // default chain) the way the AWS CLI does: SSO, role chaining and
-// credential_process all work.
+// credential_process all work. Getting the credentials is bounded by
+// CheckTimeout, and a credential_process helper's output stays out of the
+// router's own.
 func LoadAWSConfig(ctx context.Context, profile, region string, httpClient *awshttp.BuildableClient) (aws.Config, error) {
+	helperUnderRole, useHelper := useProcessHelper()
 	opts := []func(*config.LoadOptions) error{
 		config.WithLogger(sdkLogger),
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = MaxAttempts })
 		}),
+		helperUnderRole,
 	}
 	if httpClient != nil {
 		opts = append(opts, config.WithHTTPClient(httpClient))
@@ -151,7 +155,28 @@ func LoadAWSConfig(ctx context.Context, profile, region string, httpClient *awsh
 	if err != nil {
 		return aws.Config{}, &ConfigError{Profile: profile, Err: err}
 	}
+	if cfg.Credentials == nil {
+		return cfg, nil
+	}
+	kind := kindOf(cfg.Credentials)
+	useHelper(&cfg)
+	cfg.Credentials = &profileCredentials{
+		profile:           profile,
+		kind:              kind,
+		helperProfile:     rootProfile(&cfg).Profile,
+		roleWithoutSource: roleWithoutSource(&cfg),
+		inner:             cfg.Credentials,
+		timeout:           credentialTimeout,
+	}
 	return cfg, nil
+}
+
+// credentialKindOf is the kind of the credentials a client signs with.
+func credentialKindOf(p aws.CredentialsProvider) credentialKind {
+	if pc, ok := p.(*profileCredentials); ok {
+		return pc.kind
+	}
+	return kindOf(p)
 }
 
 // sdkLogger sends what the SDK says (retries, "falling back to IMDSv1" on

@@ -89,12 +89,12 @@ func (d *Dispatcher) Serve(w http.ResponseWriter, r *http.Request, ep openai.End
 	if repairs := creq.Repairs.String(); repairs != "" {
 		w.Header().Set(RepairsHeader, repairs)
 	}
-	call := Call{Tier: tier.Name, Model: target.ModelID, Region: target.Region, Profile: tier.Bedrock.Profile}
+	call := Call{Tier: tier.Name, Model: target.ModelID, Region: target.Region, Profile: tier.Bedrock.Profile, Endpoint: tier.Bedrock.EndpointURL}
 	client, err := d.Clients.Get(ctx, ClientKey{Profile: tier.Bedrock.Profile, Region: target.Region, Endpoint: tier.Bedrock.EndpointURL})
 	if err != nil {
 		return fail(HTTPError(err, call))
 	}
-	call.Region = client.Options().Region
+	call.Region, call.kind = client.Options().Region, credentialKindOf(client.Options().Credentials)
 
 	prefix := "chatcmpl-"
 	if ep == openai.Completions {

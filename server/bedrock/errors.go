@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -16,10 +17,14 @@ import (
 
 // Call describes the Bedrock call an error came from, for the message.
 type Call struct {
-	Tier    string
-	Model   string
-	Region  string
-	Profile string
+	Tier     string
+	Model    string
+	Region   string
+	Profile  string
+	Endpoint string // aws_endpoint_url; "" is the regional endpoint
+	// kind is where the profile's credentials come from, for the fix
+	// when AWS refuses them.
+	kind credentialKind
 }
 
 func (c Call) String() string {
@@ -60,7 +65,7 @@ func HTTPError(err error, call Call) *openai.Error {
 		case "ResourceNotFoundException":
 			text += " (check aws_model_id and aws_region in models.ini)"
 		case "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException", "ExpiredToken":
-			text += fmt.Sprintf(" (refresh the credentials of %s)", profileName(call.Profile))
+			text += " (" + refreshFix(call.Profile, call.kind) + ")"
 		}
 		return &openai.Error{Status: status, Message: text, Type: typ, Code: code}
 	}
@@ -75,7 +80,7 @@ func HTTPError(err error, call Call) *openai.Error {
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) || strings.Contains(err.Error(), "connection refused") {
-		return &openai.Error{Status: http.StatusBadGateway, Message: fmt.Sprintf("%s: cannot reach Bedrock: %v", call, rootCause(err)), Type: openai.TypeUpstream, Code: "bedrock_unreachable"}
+		return &openai.Error{Status: http.StatusBadGateway, Message: fmt.Sprintf("%s: cannot reach Bedrock at %s (%s): %v", call, endpointHost(err, call), regionName(call.Region), netCause(err)), Type: openai.TypeUpstream, Code: "bedrock_unreachable"}
 	}
 	return &openai.Error{Status: http.StatusBadGateway, Message: fmt.Sprintf("%s: Bedrock call failed: %v", call, err), Type: openai.TypeUpstream, Code: "bedrock_error"}
 }
@@ -109,11 +114,41 @@ func statusFor(code string, err error) (int, string) {
 	return http.StatusBadGateway, openai.TypeUpstream
 }
 
-func profileName(p string) string {
-	if p == "" {
-		return "the default credential chain"
+// endpointHost is the host (and port) of the Bedrock endpoint a call tried:
+// from the failed request, else from aws_endpoint_url, else the regional
+// default. Only the host: a URL may carry a password.
+func endpointHost(err error, call Call) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
+			return u.Host
+		}
 	}
-	return fmt.Sprintf("profile %q (aws sso login --profile %s, or update its keys)", p, p)
+	if u, perr := url.Parse(call.Endpoint); perr == nil && u.Host != "" {
+		return u.Host
+	}
+	return fmt.Sprintf("bedrock-runtime.%s.amazonaws.com", call.Region)
+}
+
+func regionName(region string) string {
+	if region == "" {
+		return "default region"
+	}
+	return "region " + region
+}
+
+// netCause is the network error under err (dial tcp …: connection
+// refused, lookup …: no such host), without the URL around it.
+func netCause(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return dns
+	}
+	return rootCause(err)
 }
 
 func rootCause(err error) error {

@@ -48,29 +48,33 @@ func (h ProfileHealth) Name() string {
 	return h.Profile
 }
 
-// CheckTimeout bounds one profile check: a check must not hang on a
-// credential_process or an SSO endpoint.
+// CheckTimeout bounds getting a profile's credentials, in a health check
+// and before a request alike: neither may hang on a credential_process or
+// an SSO endpoint. It also bounds a health check's STS call.
 const CheckTimeout = 10 * time.Second
+
+// credentialTimeout is CheckTimeout; tests lower it.
+var credentialTimeout = CheckTimeout
 
 // CheckProfile loads a profile the way the router's clients do and
 // retrieves its credentials. With verify it also asks STS who the
 // credentials belong to (AWS_ENDPOINT_URL_STS points that elsewhere).
 func CheckProfile(ctx context.Context, profile string, verify bool) ProfileHealth {
-	ctx, cancel := context.WithTimeout(ctx, CheckTimeout)
-	defer cancel()
 	h := ProfileHealth{Profile: profile, Checked: time.Now()}
 	fail := func(err error) ProfileHealth {
 		h.State = ProfileError
 		if p, ok := CredentialProblem(profile, err); ok {
 			h.Problem = p
 		} else if errors.Is(err, context.DeadlineExceeded) {
-			h.Problem = fmt.Sprintf("getting credentials for %s took longer than %s (a credential_process or SSO endpoint that does not answer?)", who(profile), CheckTimeout)
+			h.Problem = fmt.Sprintf("STS did not answer within %s for %s", CheckTimeout, who(profile))
 		} else {
 			h.Problem = err.Error()
 		}
 		return h
 	}
 
+	// Loading reads files; Retrieve bounds itself with the same bound a
+	// request has, so both report a slow profile alike.
 	cfg, err := LoadAWSConfig(ctx, profile, "", nil)
 	if err != nil {
 		return fail(err)
@@ -80,20 +84,14 @@ func CheckProfile(ctx context.Context, profile string, verify bool) ProfileHealt
 	if err != nil {
 		return fail(err)
 	}
+	kind := credentialKindOf(cfg.Credentials)
 	h.KeyID, h.Source = MaskKeyID(creds.AccessKeyID), creds.Source
-	if creds.CanExpire {
-		h.Expires = creds.Expires
-	}
 	h.State = ProfileOK
 	if creds.CanExpire {
-		switch left := time.Until(creds.Expires); {
-		case left <= 0:
-			h.State = ProfileError
-			h.Problem = fmt.Sprintf("the credentials of %s have expired%s", who(profile), loginHint(profile))
-			return h
-		case left < ExpiringSoon:
+		h.Expires = creds.Expires
+		if left := time.Until(creds.Expires); left < ExpiringSoon {
 			h.State = ProfileExpiring
-			h.Problem = fmt.Sprintf("the credentials of %s expire in %s%s", who(profile), left.Round(time.Minute), loginHint(profile))
+			h.Problem = fmt.Sprintf("the credentials of %s expire in %s%s", who(profile), left.Round(time.Minute), expiringHint(profile, kind))
 		}
 	}
 	if !verify {
@@ -102,6 +100,8 @@ func CheckProfile(ctx context.Context, profile string, verify bool) ProfileHealt
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1" // STS is global; any region answers
 	}
+	ctx, cancel := context.WithTimeout(ctx, CheckTimeout)
+	defer cancel()
 	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		var apiErr smithy.APIError
@@ -109,9 +109,9 @@ func CheckProfile(ctx context.Context, profile string, verify bool) ProfileHealt
 			h.State = ProfileError
 			switch apiErr.ErrorCode() {
 			case "ExpiredToken", "ExpiredTokenException":
-				h.Problem = fmt.Sprintf("the credentials of %s have expired%s", who(profile), loginHint(profile))
+				h.Problem = fmt.Sprintf("AWS says the credentials of %s have expired; %s", who(profile), refreshFix(profile, kind))
 			case "InvalidClientTokenId", "SignatureDoesNotMatch":
-				h.Problem = fmt.Sprintf("AWS does not accept the credentials of %s (%s): replace its keys", who(profile), apiErr.ErrorCode())
+				h.Problem = fmt.Sprintf("AWS does not accept the credentials of %s (%s); %s", who(profile), apiErr.ErrorCode(), refreshFix(profile, kind))
 			default:
 				h.Problem = fmt.Sprintf("STS GetCallerIdentity for %s failed: %s", who(profile), apiErr.ErrorMessage())
 			}

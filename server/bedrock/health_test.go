@@ -63,22 +63,37 @@ credential_process = /bin/sh -c "exit 7"
 [profile chained]
 role_arn = arn:aws:iam::123456789012:role/x
 source_profile = nosuch
-` + processProfile("fresh", time.Now().Add(2*time.Hour)) + processProfile("expiring", time.Now().Add(5*time.Minute))
+
+[profile nosource]
+role_arn = arn:aws:iam::123456789012:role/x
+
+[profile empty]
+region = us-east-1
+
+[profile emptysource]
+role_arn = arn:aws:iam::123456789012:role/x
+source_profile = empty
+` + processProfile("fresh", time.Now().Add(2*time.Hour)) + processProfile("expiring", time.Now().Add(5*time.Minute)) +
+		processProfile("stale", time.Now().Add(-time.Hour))
 	tests := []struct {
 		profile string
 		state   ProfileState
 		keyID   string
 		region  string
 		problem []string
+		not     []string // what the problem must not say
 	}{
-		{"", ProfileOK, "AKIA…0001", "", nil},
-		{"static", ProfileOK, "AKIA…0001", "us-west-2", nil},
-		{"fresh", ProfileOK, "ASIA…0042", "eu-west-1", nil},
-		{"expiring", ProfileExpiring, "ASIA…0042", "eu-west-1", []string{"expire in", `profile "expiring"`}},
-		{"missing", ProfileError, "", "", []string{`AWS profile "missing" is not in the AWS config files`, "aws configure --profile missing"}},
-		{"sso", ProfileError, "", "us-east-1", []string{"SSO session", "aws sso login --profile sso"}},
-		{"failing", ProfileError, "", "", []string{"credential_process", "exit status 7"}},
-		{"chained", ProfileError, "", "", []string{"nosuch"}},
+		{"", ProfileOK, "AKIA…0001", "", nil, nil},
+		{"static", ProfileOK, "AKIA…0001", "us-west-2", nil, nil},
+		{"fresh", ProfileOK, "ASIA…0042", "eu-west-1", nil, nil},
+		{"expiring", ProfileExpiring, "ASIA…0042", "eu-west-1", []string{"expire in", `profile "expiring"`}, []string{"sso"}},
+		{"missing", ProfileError, "", "", []string{`AWS profile "missing" is not in the AWS config files`, "aws configure --profile missing"}, nil},
+		{"sso", ProfileError, "", "us-east-1", []string{"SSO session", "aws sso login --profile sso"}, nil},
+		{"failing", ProfileError, "", "", []string{"credential_process", "exit status 7"}, []string{"sso"}},
+		{"chained", ProfileError, "", "", []string{`profile "chained"`, `source_profile "nosuch"`, "not in the AWS config files"}, []string{"aws_profile"}},
+		{"nosource", ProfileError, "", "", []string{`profile "nosource"`, "role_arn", "source_profile", "credential_source"}, []string{"aws_profile"}},
+		{"emptysource", ProfileError, "", "", []string{`profile "emptysource"`, `source_profile "empty"`, "no credentials"}, []string{"aws_profile"}},
+		{"stale", ProfileError, "", "eu-west-1", []string{`credential_process of profile "stale" returned credentials that expired`}, []string{"sso"}},
 	}
 	awsConfig(t, config)
 	for _, tt := range tests {
@@ -91,6 +106,11 @@ source_profile = nosuch
 			for _, p := range tt.problem {
 				if !strings.Contains(h.Problem, p) {
 					t.Errorf("problem %q does not say %q", h.Problem, p)
+				}
+			}
+			for _, p := range tt.not {
+				if strings.Contains(strings.ToLower(h.Problem), p) {
+					t.Errorf("problem %q says %q", h.Problem, p)
 				}
 			}
 			if h.State == ProfileOK && h.Problem != "" {
@@ -140,5 +160,30 @@ func TestMaskKeyID(t *testing.T) {
 		if got := MaskKeyID(in); got != want {
 			t.Errorf("MaskKeyID(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestCheckProfileRoleFromCredentialProcess checks that a role whose
+// source profile has a credential_process is assumed with the helper's
+// credentials (the router runs such helpers itself, not the SDK).
+func TestCheckProfileRoleFromCredentialProcess(t *testing.T) {
+	var signedBy []string
+	sts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		signedBy = append(signedBy, r.Header.Get("Authorization"))
+		w.Header().Set("Content-Type", "text/xml")
+		io.WriteString(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIAROLEKEY000000001</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>`+
+			time.Now().Add(time.Hour).UTC().Format(time.RFC3339)+`</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/dev/x</Arn><AssumedRoleId>AROAEXAMPLE:x</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleResponse>`)
+	}))
+	defer sts.Close()
+	awsConfig(t, processProfile("source", time.Now().Add(time.Hour))+"[profile role]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/dev\nsource_profile = source\n")
+	t.Setenv("AWS_ENDPOINT_URL_STS", sts.URL)
+
+	h := CheckProfile(context.Background(), "role", false)
+	if h.State != ProfileOK || h.KeyID != "ASIA…0001" {
+		t.Errorf("role profile: %+v", h)
+	}
+	if len(signedBy) != 1 || !strings.Contains(signedBy[0], "Credential=ASIAPROCESSKEY000042/") {
+		t.Errorf("AssumeRole signed with %q, want the helper's key", signedBy)
 	}
 }
