@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Backend says who serves a tier.
@@ -111,6 +112,12 @@ type Bedrock struct {
 	// PromptCache marks the stable prefix of each request (tools, system
 	// prompt, conversation so far) for Bedrock's prompt cache.
 	PromptCache bool
+	// PromptCacheTTL is how long the automatic cache points keep a prefix
+	// ("5m" or "1h"); "" is Bedrock's default, five minutes.
+	PromptCacheTTL string `json:",omitempty"`
+	// StreamIdleTimeout ends a stream on which Bedrock sends nothing for
+	// this long; 0 means the router's default.
+	StreamIdleTimeout time.Duration `json:",omitempty"`
 }
 
 // GGUF is the file llama-swap serves for a gguf tier.
