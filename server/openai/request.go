@@ -30,6 +30,15 @@ type ChatRequest struct {
 	Stop                Stop            `json:"stop"`
 	N                   *int            `json:"n"`
 	ResponseFormat      *ResponseFormat `json:"response_format"`
+	// TopK is a sampling knob OpenAI lacks but many clients send.
+	TopK *float64 `json:"top_k"`
+}
+
+// CacheControl marks the end of a prompt prefix to cache, the way
+// Anthropic-style clients write it: {"type":"ephemeral","ttl":"1h"}.
+type CacheControl struct {
+	Type string `json:"type"`
+	TTL  string `json:"ttl"`
 }
 
 // ResponseFormat is the response_format object: "text", "json_object", or
@@ -61,6 +70,8 @@ type Message struct {
 	ToolCallID string     `json:"tool_call_id"`
 	// ID is read as a fallback for tool_call_id on role "tool" messages.
 	ID string `json:"id"`
+	// CacheControl asks for a cache point after the whole message.
+	CacheControl *CacheControl `json:"cache_control"`
 }
 
 // ToolCall is an assistant message's request to call a function.
@@ -68,6 +79,8 @@ type ToolCall struct {
 	ID       string       `json:"id"`
 	Type     string       `json:"type"`
 	Function FunctionCall `json:"function"`
+	// CacheControl asks for a cache point after this call.
+	CacheControl *CacheControl `json:"cache_control"`
 }
 
 // FunctionCall names the function and carries its arguments: normally a
@@ -81,6 +94,8 @@ type FunctionCall struct {
 type Tool struct {
 	Type     string       `json:"type"`
 	Function ToolFunction `json:"function"`
+	// CacheControl asks for a cache point after this tool's declaration.
+	CacheControl *CacheControl `json:"cache_control"`
 }
 
 // ToolFunction describes a callable function and its JSON Schema.
@@ -103,6 +118,17 @@ type ContentPart struct {
 	Type     string    `json:"type"`
 	Text     *string   `json:"text"`
 	ImageURL *ImageURL `json:"image_url"`
+	File     *File     `json:"file"`
+	// CacheControl asks for a cache point after this part.
+	CacheControl *CacheControl `json:"cache_control"`
+}
+
+// File is the file of a "file" part: inline as a data: URL in FileData,
+// or a reference to an uploaded file in FileID.
+type File struct {
+	Filename string `json:"filename"`
+	FileData string `json:"file_data"`
+	FileID   string `json:"file_id"`
 }
 
 // ImageURL is the image_url of an image part.
