@@ -18,6 +18,9 @@ type ConverseRequest struct {
 	InferenceConfig *InferenceConfig `json:"inferenceConfig,omitempty"`
 	ToolConfig      *ToolConfig      `json:"toolConfig,omitempty"`
 	OutputConfig    *OutputConfig    `json:"outputConfig,omitempty"`
+	// AdditionalModelRequestFields holds what the model takes outside
+	// inferenceConfig (Claude's top_k…), one key per feature.
+	AdditionalModelRequestFields map[string]any `json:"additionalModelRequestFields,omitempty"`
 }
 
 // Message is one turn; roles strictly alternate user / assistant.
@@ -28,16 +31,22 @@ type Message struct {
 
 // ContentBlock holds exactly one of its fields.
 type ContentBlock struct {
-	Text       string      `json:"text,omitempty"`
-	Image      *ImageBlock `json:"image,omitempty"`
-	ToolUse    *ToolUse    `json:"toolUse,omitempty"`
-	ToolResult *ToolResult `json:"toolResult,omitempty"`
-	CachePoint *CachePoint `json:"cachePoint,omitempty"`
+	Text       string         `json:"text,omitempty"`
+	Image      *ImageBlock    `json:"image,omitempty"`
+	Document   *DocumentBlock `json:"document,omitempty"`
+	ToolUse    *ToolUse       `json:"toolUse,omitempty"`
+	ToolResult *ToolResult    `json:"toolResult,omitempty"`
+	CachePoint *CachePoint    `json:"cachePoint,omitempty"`
 }
 
 // CachePoint marks the end of a prefix for Bedrock's prompt cache.
 type CachePoint struct {
 	Type string `json:"type"` // "default"
+	// TTL is how long the prefix is kept: "5m" or "1h"; "" is five minutes.
+	TTL string `json:"ttl,omitempty"`
+	// explicit is set for the cache points the client asked for
+	// (cache_control), which win over the automatic ones.
+	explicit bool
 }
 
 // cachePoint is the one kind of cache point Bedrock has.
@@ -51,6 +60,19 @@ type ImageBlock struct {
 
 // ImageSource carries the image bytes (base64 on the wire).
 type ImageSource struct {
+	Bytes []byte `json:"bytes"`
+}
+
+// DocumentBlock is an inline document (a PDF, a spreadsheet, a text
+// file). Name is what the model sees it as, in Bedrock's alphabet.
+type DocumentBlock struct {
+	Format string         `json:"format"`
+	Name   string         `json:"name"`
+	Source DocumentSource `json:"source"`
+}
+
+// DocumentSource carries the document bytes (base64 on the wire).
+type DocumentSource struct {
 	Bytes []byte `json:"bytes"`
 }
 
@@ -69,9 +91,12 @@ type ToolResult struct {
 	Status    string              `json:"status,omitempty"`
 }
 
-// ToolResultContent is the text of a tool result.
+// ToolResultContent is one part of a tool result: text, an image or a
+// document.
 type ToolResultContent struct {
-	Text string `json:"text"`
+	Text     string         `json:"text,omitempty"`
+	Image    *ImageBlock    `json:"image,omitempty"`
+	Document *DocumentBlock `json:"document,omitempty"`
 }
 
 // SystemBlock is one system prompt, or a cache point after them.

@@ -1,6 +1,8 @@
 package bedrock
 
 import (
+	"encoding/json"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/document"
@@ -16,6 +18,8 @@ func (r *ConverseRequest) converseInput() *bedrockruntime.ConverseInput {
 		InferenceConfig: r.InferenceConfig.sdk(),
 		ToolConfig:      r.ToolConfig.sdk(),
 		OutputConfig:    r.OutputConfig.sdk(),
+
+		AdditionalModelRequestFields: sdkFields(r.AdditionalModelRequestFields),
 	}
 }
 
@@ -28,6 +32,8 @@ func (r *ConverseRequest) converseStreamInput() *bedrockruntime.ConverseStreamIn
 		InferenceConfig: r.InferenceConfig.sdk(),
 		ToolConfig:      r.ToolConfig.sdk(),
 		OutputConfig:    r.OutputConfig.sdk(),
+
+		AdditionalModelRequestFields: sdkFields(r.AdditionalModelRequestFields),
 	}
 }
 
@@ -46,7 +52,7 @@ func sdkMessages(msgs []Message) []types.Message {
 			case b.ToolResult != nil:
 				rc := make([]types.ToolResultContentBlock, len(b.ToolResult.Content))
 				for j, c := range b.ToolResult.Content {
-					rc[j] = &types.ToolResultContentBlockMemberText{Value: c.Text}
+					rc[j] = sdkToolResultContent(c)
 				}
 				content = append(content, &types.ContentBlockMemberToolResult{Value: types.ToolResultBlock{
 					ToolUseId: aws.String(b.ToolResult.ToolUseID),
@@ -56,10 +62,9 @@ func sdkMessages(msgs []Message) []types.Message {
 			case b.CachePoint != nil:
 				content = append(content, &types.ContentBlockMemberCachePoint{Value: sdkCachePoint(b.CachePoint)})
 			case b.Image != nil:
-				content = append(content, &types.ContentBlockMemberImage{Value: types.ImageBlock{
-					Format: types.ImageFormat(b.Image.Format),
-					Source: &types.ImageSourceMemberBytes{Value: b.Image.Source.Bytes},
-				}})
+				content = append(content, &types.ContentBlockMemberImage{Value: sdkImage(b.Image)})
+			case b.Document != nil:
+				content = append(content, &types.ContentBlockMemberDocument{Value: sdkDocument(b.Document)})
 			default:
 				content = append(content, &types.ContentBlockMemberText{Value: b.Text})
 			}
@@ -85,7 +90,45 @@ func sdkSystem(blocks []SystemBlock) []types.SystemContentBlock {
 }
 
 func sdkCachePoint(c *CachePoint) types.CachePointBlock {
-	return types.CachePointBlock{Type: types.CachePointType(c.Type)}
+	return types.CachePointBlock{Type: types.CachePointType(c.Type), Ttl: types.CacheTTL(c.TTL)}
+}
+
+func sdkImage(b *ImageBlock) types.ImageBlock {
+	return types.ImageBlock{
+		Format: types.ImageFormat(b.Format),
+		Source: &types.ImageSourceMemberBytes{Value: b.Source.Bytes},
+	}
+}
+
+func sdkDocument(b *DocumentBlock) types.DocumentBlock {
+	return types.DocumentBlock{
+		Format: types.DocumentFormat(b.Format),
+		Name:   aws.String(b.Name),
+		Source: &types.DocumentSourceMemberBytes{Value: b.Source.Bytes},
+	}
+}
+
+func sdkToolResultContent(c ToolResultContent) types.ToolResultContentBlock {
+	switch {
+	case c.Image != nil:
+		return &types.ToolResultContentBlockMemberImage{Value: sdkImage(c.Image)}
+	case c.Document != nil:
+		return &types.ToolResultContentBlockMemberDocument{Value: sdkDocument(c.Document)}
+	}
+	return &types.ToolResultContentBlockMemberText{Value: c.Text}
+}
+
+// sdkFields hands the SDK additionalModelRequestFields as JSON.
+func sdkFields(fields map[string]any) document.Interface {
+	if len(fields) == 0 {
+		return nil
+	}
+	raw, err := json.Marshal(fields)
+	if err != nil {
+		// Unreachable: only the router's own numbers and maps are here.
+		return nil
+	}
+	return rawDocument{json: raw}
 }
 
 func (ic *InferenceConfig) sdk() *types.InferenceConfiguration {

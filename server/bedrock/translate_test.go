@@ -234,6 +234,7 @@ type tierFile struct {
 	Sampler         string `json:"sampler"`
 	MaxOutputTokens int    `json:"max_output_tokens"`
 	PromptCache     bool   `json:"prompt_cache"`
+	PromptCacheTTL  string `json:"prompt_cache_ttl"`
 }
 
 func testTier(t testing.TB, sampler string, maxOut int) *tiers.Tier {
@@ -277,6 +278,7 @@ func TestBuildRequest(t *testing.T) {
 			}
 			tier := testTier(t, tf.Sampler, tf.MaxOutputTokens)
 			tier.Bedrock.PromptCache = tf.PromptCache
+			tier.Bedrock.PromptCacheTTL = tf.PromptCacheTTL
 			ep := openai.ChatCompletions
 			var probe map[string]json.RawMessage
 			if json.Unmarshal(body, &probe) == nil && probe["prompt"] != nil {
