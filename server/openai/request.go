@@ -31,7 +31,7 @@ type ChatRequest struct {
 	N                   *int            `json:"n"`
 	ResponseFormat      *ResponseFormat `json:"response_format"`
 	// TopK is a sampling knob OpenAI lacks but many clients send.
-	TopK *float64 `json:"top_k"`
+	TopK *float64 `json:"top_k,omitempty"`
 }
 
 // CacheControl marks the end of a prompt prefix to cache, the way
@@ -71,7 +71,7 @@ type Message struct {
 	// ID is read as a fallback for tool_call_id on role "tool" messages.
 	ID string `json:"id"`
 	// CacheControl asks for a cache point after the whole message.
-	CacheControl *CacheControl `json:"cache_control"`
+	CacheControl *CacheControl `json:"cache_control,omitempty"`
 }
 
 // ToolCall is an assistant message's request to call a function.
@@ -80,7 +80,7 @@ type ToolCall struct {
 	Type     string       `json:"type"`
 	Function FunctionCall `json:"function"`
 	// CacheControl asks for a cache point after this call.
-	CacheControl *CacheControl `json:"cache_control"`
+	CacheControl *CacheControl `json:"cache_control,omitempty"`
 }
 
 // FunctionCall names the function and carries its arguments: normally a
@@ -95,7 +95,7 @@ type Tool struct {
 	Type     string       `json:"type"`
 	Function ToolFunction `json:"function"`
 	// CacheControl asks for a cache point after this tool's declaration.
-	CacheControl *CacheControl `json:"cache_control"`
+	CacheControl *CacheControl `json:"cache_control,omitempty"`
 }
 
 // ToolFunction describes a callable function and its JSON Schema.
@@ -118,9 +118,9 @@ type ContentPart struct {
 	Type     string    `json:"type"`
 	Text     *string   `json:"text"`
 	ImageURL *ImageURL `json:"image_url"`
-	File     *File     `json:"file"`
+	File     *File     `json:"file,omitempty"`
 	// CacheControl asks for a cache point after this part.
-	CacheControl *CacheControl `json:"cache_control"`
+	CacheControl *CacheControl `json:"cache_control,omitempty"`
 }
 
 // File is the file of a "file" part: inline as a data: URL in FileData,
