@@ -28,6 +28,10 @@ func checkPartType(msg, part int, role string, p openai.ContentPart) *openai.Err
 		}
 		return nil
 	}
+	if p.Text != nil {
+		// Another name for text ("input_text"): its text is taken.
+		return nil
+	}
 	return openai.InvalidRequest(fmt.Sprintf(`%s: content part type %q is not supported on bedrock tiers (text, image_url, file)`, where, p.Type), "unsupported_content")
 }
 

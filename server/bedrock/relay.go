@@ -127,12 +127,14 @@ func (r *relay) run(events <-chan types.ConverseStreamOutput, idle time.Duration
 	})
 	defer timer.Stop()
 	for ev := range events {
-		if !timer.Reset(idle) {
+		// The clock is Bedrock's: it stops while the client is written to.
+		if !timer.Stop() {
 			break // fired while this event was on its way
 		}
 		if err = r.event(ev); err != nil {
 			break
 		}
+		timer.Reset(idle)
 	}
 	select {
 	case <-expired:
