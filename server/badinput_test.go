@@ -43,6 +43,11 @@ func TestBadRequests(t *testing.T) {
 		{"tool-choice-undeclared", "/v1/chat/completions", `{"model":"code-fast","tool_choice":{"type":"function","function":{"name":"y"}},"tools":[{"type":"function","function":{"name":"x"}}],"messages":[{"role":"user","content":"hi"}]}`, `tool_choice names function "y"`},
 		{"tool-parameters-not-object", "/v1/chat/completions", `{"model":"code-fast","tools":[{"type":"function","function":{"name":"x","parameters":["a"]}}],"messages":[{"role":"user","content":"hi"}]}`, "tools[0].function.parameters must be a JSON Schema object"},
 		{"tool-call-without-name", "/v1/chat/completions", `{"model":"code-fast","messages":[{"role":"user","content":"hi"},{"role":"assistant","tool_calls":[{}]},{"role":"tool","content":"ok"}]}`, "messages[1].tool_calls[0]: function.name is required"},
+		{"unsupported-document", "/v1/chat/completions", `{"model":"code-fast","messages":[{"role":"user","content":[{"type":"text","text":"unpack"},{"type":"file","file":{"filename":"a.zip","file_data":"data:application/zip;base64,UEsDBA=="}}]}]}`, `messages[0].content[1]: "a.zip" (application/zip) is not a supported document type (pdf, csv`},
+		{"file-id", "/v1/chat/completions", `{"model":"code-fast","messages":[{"role":"user","content":[{"type":"file","file":{"file_id":"file-1"}}]}]}`, "take only inline file_data"},
+		{"unknown-content-part", "/v1/chat/completions", `{"model":"code-fast","messages":[{"role":"user","content":[{"type":"input_audio","input_audio":{"data":"AAEC","format":"wav"}}]}]}`, `content part type "input_audio" is not supported`},
+		{"bad-top-k", "/v1/chat/completions", `{"model":"code-fast","top_k":-3,"messages":[{"role":"user","content":"hi"}]}`, `"top_k" is -3`},
+		{"bad-cache-ttl", "/v1/chat/completions", `{"model":"code-fast","messages":[{"role":"user","content":"hi","cache_control":{"type":"ephemeral","ttl":"1d"}}]}`, `messages[0].cache_control: ttl "1d" is not supported (5m or 1h)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

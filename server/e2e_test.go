@@ -100,6 +100,32 @@ func TestBedrockEndToEnd(t *testing.T) {
 			op:    "Converse", model: "plan-model-v1", key: keyDefault, region: "eu-central-1", route: `plan; reason=plan-word "architecture"`,
 		},
 		{
+			// opencode's shape for an attached PDF.
+			name:  "document",
+			path:  "/v1/chat/completions",
+			body:  `{"model":"code-smart","messages":[{"role":"user","content":[{"type":"text","text":"Summarise this."},{"type":"file","file":{"filename":"report.pdf","file_data":"data:application/pdf;base64,JVBERi0xLjQK"}}]}]}`,
+			reply: fakebedrock.Reply{Text: "A one-page PDF.", StopReason: "end_turn"},
+			op:    "Converse", model: "smart-model-v1", key: keySmart, region: "us-east-1", token: "token-smart", route: "code-smart; reason=explicit",
+		},
+		{
+			name:  "document-only-stream",
+			path:  "/v1/chat/completions",
+			body:  `{"model":"code-fast","stream":true,"messages":[{"role":"user","content":[{"type":"file","file":{"filename":"data.csv","file_data":"data:text/csv;base64,YSxiCjEsMgo="}},{"type":"file","file":{"filename":"data.csv","file_data":"data:text/csv;base64,YSxiCjMsNAo="}}]}]}`,
+			reply: fakebedrock.Reply{Chunks: []string{"Two ", "tables."}},
+			op:    "ConverseStream", model: "fast-model-v1", key: keyFast, region: "us-west-2", route: "code-fast; reason=explicit", streaming: true,
+		},
+		{
+			name: "tool-result-image",
+			path: "/v1/chat/completions",
+			body: `{"model":"code-smart","messages":[
+				{"role":"user","content":"What is on screen?"},
+				{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"screenshot","arguments":"{}"}}]},
+				{"role":"tool","tool_call_id":"call_1","content":[{"type":"text","text":"Taken."},{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}],
+				"tools":[{"type":"function","function":{"name":"screenshot","parameters":{"type":"object"}}}]}`,
+			reply: fakebedrock.Reply{Text: "A terminal."},
+			op:    "Converse", model: "smart-model-v1", key: keySmart, region: "us-east-1", token: "token-smart", route: "code-smart; reason=explicit",
+		},
+		{
 			name:  "completions",
 			path:  "/v1/completions",
 			body:  `{"model":"code-fast","prompt":"def add(a, b):","max_tokens":16}`,

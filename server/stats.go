@@ -12,6 +12,8 @@ type TierStats struct {
 	Requests    int64
 	Errors      int64
 	LastLatency time.Duration
+	// LastStatus is the last request's HTTP status or, for a stream that
+	// failed after it started, its error's.
 	LastStatus  int
 	LastError   string
 	LastErrorAt time.Time
@@ -48,6 +50,11 @@ func (t *tierStats) record(tier string, status int, err *openai.Error, latency t
 		}
 	}
 	st.LastStatus = status
+	if err != nil && status < 400 {
+		// A stream that failed after its 200 went out failed all the
+		// same: it counts as its error's status, for the tier's health.
+		st.LastStatus = err.Status
+	}
 	if err != nil && err.Status != 499 {
 		st.Errors++
 		st.LastError = err.Message

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -340,6 +341,21 @@ func (p *parser) tier(name string, own, vals map[string]string) *Tier {
 			}
 			b.Thinking = th
 		}
+		if v := vals["prompt_cache_ttl"]; v != "" {
+			switch ttl := strings.ToLower(v); ttl {
+			case "5m", "1h":
+				b.PromptCacheTTL = ttl
+			default:
+				p.fail(name, "prompt_cache_ttl", v, "must be 5m or 1h (how long Bedrock keeps a cached prefix)")
+			}
+		}
+		if v := vals["stream_idle_timeout"]; v != "" {
+			d, err := parseSeconds(v)
+			if err != nil {
+				p.fail(name, "stream_idle_timeout", v, err.Error())
+			}
+			b.StreamIdleTimeout = d
+		}
 		t.Bedrock = b
 	case BackendGGUF:
 		g := &GGUF{
@@ -476,4 +492,21 @@ func tierLikeKey(own map[string]string) string {
 		}
 	}
 	return ""
+}
+
+// parseSeconds reads a duration given in seconds ("120", "0.5") or with a
+// unit ("90s", "2m", "500ms").
+func parseSeconds(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(v, 64)
+		if ferr != nil {
+			return 0, errors.New(`must be a number of seconds ("120") or a duration ("90s", "2m")`)
+		}
+		d = time.Duration(f * float64(time.Second))
+	}
+	if d <= 0 {
+		return 0, errors.New("must be more than zero")
+	}
+	return d, nil
 }

@@ -2,6 +2,7 @@ package tiers
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -51,6 +52,10 @@ func ParseSampler(v string) (Sampler, error) {
 		f, err := strconv.ParseFloat(val, 64)
 		if err != nil {
 			return nil, fmt.Errorf("%s=%q is not a number", key, val)
+		}
+		if key == "top_k" && (f < 0 || f != math.Trunc(f)) {
+			// A count of tokens; Bedrock and llama.cpp refuse anything else.
+			return nil, fmt.Errorf("top_k=%s must be a whole number of at least 0 (0 leaves it off)", val)
 		}
 		s = append(s, SamplerSetting{Key: key, Value: f})
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Backend says who serves a tier.
@@ -117,6 +118,12 @@ type Bedrock struct {
 	// Thinking overrides the model family's thinking style (key thinking:
 	// budget or adaptive); "" uses the router's built-in table.
 	Thinking string `json:",omitempty"`
+	// PromptCacheTTL is how long the automatic cache points keep a prefix
+	// ("5m" or "1h"); "" is Bedrock's default, five minutes.
+	PromptCacheTTL string `json:",omitempty"`
+	// StreamIdleTimeout ends a stream on which Bedrock sends nothing for
+	// this long; 0 means the router's default.
+	StreamIdleTimeout time.Duration `json:",omitempty"`
 }
 
 // GGUF is the file llama-swap serves for a gguf tier.

@@ -19,7 +19,7 @@ type ConverseRequest struct {
 	ToolConfig      *ToolConfig      `json:"toolConfig,omitempty"`
 	OutputConfig    *OutputConfig    `json:"outputConfig,omitempty"`
 	// AdditionalModelRequestFields carries what Converse passes to the
-	// model as it is: Claude's thinking settings.
+	// model as it is: Claude's thinking settings, top_k.
 	AdditionalModelRequestFields *ModelFields `json:"additionalModelRequestFields,omitempty"`
 
 	// Repairs names what the translation changed so Bedrock takes the
@@ -27,11 +27,21 @@ type ConverseRequest struct {
 	Repairs Repairs `json:"-"`
 }
 
-// ModelFields are the model-specific request fields (Anthropic's names).
+// ModelFields are the model-specific request fields, in the names of the
+// model family that takes each.
 type ModelFields struct {
 	Thinking *ThinkingConfig `json:"thinking,omitempty"`
 	// OutputConfig carries the effort of adaptive thinking.
 	OutputConfig *EffortConfig `json:"output_config,omitempty"`
+	// TopK is Claude's top_k.
+	TopK *int `json:"top_k,omitempty"`
+	// NovaInference is Nova's own inference settings (its topK).
+	NovaInference *NovaInference `json:"inferenceConfig,omitempty"`
+}
+
+// NovaInference holds the Nova settings Converse's inferenceConfig lacks.
+type NovaInference struct {
+	TopK int `json:"topK"`
 }
 
 // ThinkingConfig turns on Claude's extended thinking: Type "enabled" with
@@ -60,6 +70,7 @@ type ContentBlock struct {
 	ReasoningContent *ReasoningContent `json:"reasoningContent,omitempty"`
 	Text             string            `json:"text,omitempty"`
 	Image            *ImageBlock       `json:"image,omitempty"`
+	Document         *DocumentBlock    `json:"document,omitempty"`
 	ToolUse          *ToolUse          `json:"toolUse,omitempty"`
 	ToolResult       *ToolResult       `json:"toolResult,omitempty"`
 	CachePoint       *CachePoint       `json:"cachePoint,omitempty"`
@@ -91,6 +102,11 @@ func (r ReasoningContent) size() int {
 // CachePoint marks the end of a prefix for Bedrock's prompt cache.
 type CachePoint struct {
 	Type string `json:"type"` // "default"
+	// TTL is how long the prefix is kept: "5m" or "1h"; "" is five minutes.
+	TTL string `json:"ttl,omitempty"`
+	// explicit is set for the cache points the client asked for
+	// (cache_control), which win over the automatic ones.
+	explicit bool
 }
 
 // cachePoint is the one kind of cache point Bedrock has.
@@ -104,6 +120,19 @@ type ImageBlock struct {
 
 // ImageSource carries the image bytes (base64 on the wire).
 type ImageSource struct {
+	Bytes []byte `json:"bytes"`
+}
+
+// DocumentBlock is an inline document (a PDF, a spreadsheet, a text
+// file). Name is what the model sees it as, in Bedrock's alphabet.
+type DocumentBlock struct {
+	Format string         `json:"format"`
+	Name   string         `json:"name"`
+	Source DocumentSource `json:"source"`
+}
+
+// DocumentSource carries the document bytes (base64 on the wire).
+type DocumentSource struct {
 	Bytes []byte `json:"bytes"`
 }
 
@@ -122,9 +151,12 @@ type ToolResult struct {
 	Status    string              `json:"status,omitempty"`
 }
 
-// ToolResultContent is the text of a tool result.
+// ToolResultContent is one part of a tool result: text, an image or a
+// document.
 type ToolResultContent struct {
-	Text string `json:"text"`
+	Text     string         `json:"text,omitempty"`
+	Image    *ImageBlock    `json:"image,omitempty"`
+	Document *DocumentBlock `json:"document,omitempty"`
 }
 
 // SystemBlock is one system prompt, or a cache point after them.

@@ -131,12 +131,10 @@ func (d *Dispatcher) Serve(w http.ResponseWriter, r *http.Request, ep openai.End
 	out.Status = http.StatusOK
 	stream := openai.NewStream(w, ep, id, created, tier.Name)
 	rl := newRelay(stream)
-	err = stream.Begin()
-	for ev := range events.Events() {
-		if err != nil {
-			break
-		}
-		err = rl.event(ev)
+	idle := tier.Bedrock.StreamIdleTimeout
+	var timedOut bool
+	if err = stream.Begin(); err == nil {
+		err, timedOut = rl.run(events.Events(), idle, cancel)
 	}
 	out.Usage = rl.usage
 	if rl.finish != "" {
@@ -146,6 +144,12 @@ func (d *Dispatcher) Serve(w http.ResponseWriter, r *http.Request, ep openai.End
 	}
 	if err != nil || r.Context().Err() != nil {
 		out.ClientGone = true
+		return out
+	}
+	if timedOut {
+		e := streamIdleError(call, idle)
+		out.Err = e
+		_ = stream.Fail(e)
 		return out
 	}
 	if err := events.Err(); err != nil {
@@ -165,7 +169,7 @@ func (d *Dispatcher) Serve(w http.ResponseWriter, r *http.Request, ep openai.End
 		return out
 	}
 	_ = rl.closeToolCalls()
-	_ = stream.Finish(rl.finish)
+	_ = stream.FinishNative(rl.finish, rl.native)
 	if rl.usage != nil && req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
 		_ = stream.Usage(*rl.usage)
 	}

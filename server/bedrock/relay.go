@@ -1,9 +1,15 @@
 package bedrock
 
 import (
+	"context"
 	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
@@ -17,6 +23,8 @@ type relay struct {
 	// noArgs holds the tool calls no argument bytes were sent for yet.
 	noArgs map[int32]bool
 	finish string
+	// native is Bedrock's own stop reason, for native_finish_reason.
+	native string
 	usage  *openai.Usage
 
 	// The answer as the client will send it back: its thinking blocks
@@ -70,6 +78,7 @@ func (r *relay) event(ev types.ConverseStreamOutput) error {
 		return r.closeToolCall(deref(ev.Value.ContentBlockIndex))
 	case *types.ConverseStreamOutputMemberMessageStop:
 		r.finish = FinishReason(ev.Value.StopReason)
+		r.native = string(ev.Value.StopReason)
 	case *types.ConverseStreamOutputMemberMetadata:
 		u := usage(ev.Value.Usage)
 		r.usage = &u
@@ -148,4 +157,63 @@ func (r *relay) closeToolCalls() error {
 		}
 	}
 	return nil
+}
+
+// DefaultStreamIdleTimeout is how long a stream may go without an event
+// from Bedrock before the router gives up on it, when the tier does not
+// set stream_idle_timeout. A model thinking hard still sends events; two
+// minutes of silence is a stuck call.
+const DefaultStreamIdleTimeout = 120 * time.Second
+
+// errStreamIdle is the cancel cause of a call the idle timer ended.
+var errStreamIdle = errors.New("Bedrock sent nothing for too long")
+
+// run relays events until the stream ends or the client goes away (the
+// write error is returned). When no event arrives for idle, it cancels
+// the call with errStreamIdle, which ends the events, and reports
+// timedOut; the caller then ends the stream with streamIdleError.
+func (r *relay) run(events <-chan types.ConverseStreamOutput, idle time.Duration, cancel context.CancelCauseFunc) (err error, timedOut bool) {
+	if idle <= 0 {
+		idle = DefaultStreamIdleTimeout
+	}
+	expired := make(chan struct{})
+	timer := time.AfterFunc(idle, func() {
+		close(expired)
+		cancel(errStreamIdle)
+	})
+	defer timer.Stop()
+	for ev := range events {
+		// The clock is Bedrock's: it stops while the client is written to.
+		if !timer.Stop() {
+			break // fired while this event was on its way
+		}
+		if err = r.event(ev); err != nil {
+			break
+		}
+		timer.Reset(idle)
+	}
+	select {
+	case <-expired:
+		return err, err == nil
+	default:
+		return err, false
+	}
+}
+
+// streamIdleError is how a stream the idle timer ended fails.
+func streamIdleError(call Call, idle time.Duration) *openai.Error {
+	if idle <= 0 {
+		idle = DefaultStreamIdleTimeout
+	}
+	return &openai.Error{
+		Status:  http.StatusGatewayTimeout,
+		Message: fmt.Sprintf("%s: Bedrock sent nothing for %s, so the router ended the stream and cancelled the call (stream_idle_timeout in models.ini)", call, seconds(idle)),
+		Type:    openai.TypeTimeout,
+		Code:    "stream_idle_timeout",
+	}
+}
+
+// seconds writes a duration the way models.ini does: "120 s", "0.5 s".
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " s"
 }

@@ -1,11 +1,13 @@
 package bedrock
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
@@ -207,7 +209,7 @@ func runRelay(t *testing.T, tc relayCase) string {
 	case rl.finish == "":
 		stream.Fail(&openai.Error{Status: 502, Message: "Bedrock stream ended before the answer was complete", Type: openai.TypeUpstream, Code: "incomplete_stream"})
 	default:
-		stream.Finish(rl.finish)
+		stream.FinishNative(rl.finish, rl.native)
 		if rl.usage != nil && tc.includeUsage {
 			stream.Usage(*rl.usage)
 		}
@@ -445,7 +447,7 @@ func TestRelayToolCallLiteral(t *testing.T) {
 		head + `{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}` + "\n\n" +
 		head + `{"index":0,"delta":{"tool_calls":[{"index":0,"id":"tooluse_1","type":"function","function":{"name":"get_weather","arguments":""}}]},"finish_reason":null}]}` + "\n\n" +
 		head + `{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"city\":\"NYC\"}"}}]},"finish_reason":null}]}` + "\n\n" +
-		head + `{"index":0,"delta":{},"finish_reason":"tool_calls"}]}` + "\n\n" +
+		head + `{"index":0,"delta":{},"finish_reason":"tool_calls","native_finish_reason":"tool_use"}]}` + "\n\n" +
 		"data: [DONE]\n\n"
 	if out != want {
 		t.Errorf("got\n%s\nwant\n%s", out, want)
@@ -546,5 +548,72 @@ func TestRelayKeepsThinking(t *testing.T) {
 	assertJSONEqual(t, "blocks", blocks, `[{"reasoningText":{"text":"Look first.","signature":"c2ln"}},{"redactedContent":"AAEC"}]`)
 	if want := answerKeys("Listing.", []string{"tooluse_1"}); strings.Join(keys, "|") != strings.Join(want, "|") {
 		t.Errorf("keys = %q, want %q", keys, want)
+	}
+}
+
+// TestRelayIdleTimeout: a stream on which Bedrock goes silent is given up
+// after the idle timeout, the call is cancelled with errStreamIdle, and the
+// stream ends with an error chunk naming the timeout; a stream whose events
+// keep coming is not cut, however long it runs in all.
+func TestRelayIdleTimeout(t *testing.T) {
+	cases := []struct {
+		name         string
+		idle         time.Duration
+		events       []types.ConverseStreamOutput
+		silent       bool // Bedrock sends nothing after the events
+		wantTimedOut bool
+	}{
+		{"silent after the first token", 50 * time.Millisecond, []types.ConverseStreamOutput{evMessageStart(), evText(0, "Hel")}, true, true},
+		{"silent from the start", 50 * time.Millisecond, nil, true, true},
+		{"events keep coming", 10 * time.Second, []types.ConverseStreamOutput{evMessageStart(), evText(0, "a"), evText(0, "b"), evStop(types.StopReasonEndTurn)}, false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			stream := openai.NewStream(rec, openai.ChatCompletions, "chatcmpl-idle", 1700000000, "agent")
+			rl := newRelay(stream)
+			if err := stream.Begin(); err != nil {
+				t.Fatal(err)
+			}
+			events := make(chan types.ConverseStreamOutput)
+			ctx, cancel := context.WithCancelCause(context.Background())
+			defer cancel(nil)
+			go func() {
+				// The SDK closes the events when the call's context ends.
+				defer close(events)
+				for _, ev := range tc.events {
+					select {
+					case events <- ev:
+					case <-ctx.Done():
+						return
+					}
+				}
+				if tc.silent {
+					<-ctx.Done()
+				}
+			}()
+			err, timedOut := rl.run(events, tc.idle, cancel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if timedOut != tc.wantTimedOut {
+				t.Fatalf("timedOut = %v, want %v", timedOut, tc.wantTimedOut)
+			}
+			if !tc.wantTimedOut {
+				if ctx.Err() != nil {
+					t.Errorf("the call was cancelled: %v", context.Cause(ctx))
+				}
+				return
+			}
+			if cause := context.Cause(ctx); cause != errStreamIdle {
+				t.Errorf("the call was not cancelled by the idle timer: cause %v", cause)
+			}
+			stream.Fail(streamIdleError(Call{Tier: "agent", Model: "anthropic.claude-test-v1:0", Region: "us-east-1"}, tc.idle))
+			out := rec.Body.String()
+			want := `"finish_reason":"error"}],"error":{"message":"tier agent (anthropic.claude-test-v1:0, us-east-1): Bedrock sent nothing for 0.05 s, so the router ended the stream and cancelled the call (stream_idle_timeout in models.ini)","type":"timeout_error","code":"stream_idle_timeout"}}`
+			if !strings.Contains(out, want) || strings.Contains(out, "[DONE]") {
+				t.Errorf("stream does not end with the idle error:\n%s", out)
+			}
+		})
 	}
 }

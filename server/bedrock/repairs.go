@@ -23,6 +23,7 @@ const (
 	RepairDroppedThink    = "dropped-thinking"  // reasoning_details Bedrock cannot take back
 	RepairThinkingOff     = "thinking-off"      // thinking asked for, but the history cannot carry it
 	RepairTemperature     = "dropped-temperature"
+	RepairTopK            = "dropped-top-k"
 	RepairTopP            = "clamped-top-p"
 	RepairToolChoice      = "relaxed-tool-choice"
 	RepairMaxTokens       = "raised-max-tokens"

@@ -32,7 +32,9 @@ type Answer struct {
 	Thinking  []ReasoningContent
 	ToolCalls []openai.ResponseToolCall
 	Finish    string
-	Usage     openai.Usage
+	// Native is Bedrock's own stop reason (end_turn, stop_sequence…).
+	Native string
+	Usage  openai.Usage
 }
 
 // AnswerFrom reads text, reasoning, tool calls, stop reason and usage out of
@@ -74,6 +76,7 @@ func AnswerFrom(out *bedrockruntime.ConverseOutput) Answer {
 	}
 	a.Text, a.Reasoning = text.String(), reasoning.String()
 	a.Finish = FinishReason(out.StopReason)
+	a.Native = string(out.StopReason)
 	a.Usage = usage(out.Usage)
 	return a
 }
@@ -91,7 +94,7 @@ func (a Answer) ChatCompletion(id string, created int64, model string) openai.Ch
 		Object:  "chat.completion",
 		Created: created,
 		Model:   model,
-		Choices: []openai.ChatChoice{{Index: 0, Message: msg, FinishReason: a.Finish}},
+		Choices: []openai.ChatChoice{{Index: 0, Message: msg, FinishReason: a.Finish, NativeFinishReason: a.Native}},
 		Usage:   a.Usage,
 	}
 }
@@ -130,7 +133,7 @@ func (a Answer) TextCompletion(id string, created int64, model string) openai.Te
 		Object:  "text_completion",
 		Created: created,
 		Model:   model,
-		Choices: []openai.TextChoice{{Index: 0, Text: a.Text, FinishReason: a.Finish}},
+		Choices: []openai.TextChoice{{Index: 0, Text: a.Text, FinishReason: a.Finish, NativeFinishReason: a.Native}},
 		Usage:   a.Usage,
 	}
 }

@@ -130,7 +130,7 @@ func TestAnswerToolOnlyHasNullContent(t *testing.T) {
 		{"toolUse":{"toolUseId":"tooluse_1","name":"get_weather","input":{"city":"NYC"}}}]}},
 		"stopReason":"tool_use","usage":{"inputTokens":10,"outputTokens":5,"totalTokens":15},"metrics":{"latencyMs":1}}`)))
 	got, _ := json.Marshal(a.ChatCompletion("chatcmpl-1", 42, "agent"))
-	want := `{"id":"chatcmpl-1","object":"chat.completion","created":42,"model":"agent","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"tooluse_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"NYC\"}"}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}`
+	want := `{"id":"chatcmpl-1","object":"chat.completion","created":42,"model":"agent","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"tooluse_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"NYC\"}"}}]},"finish_reason":"tool_calls","native_finish_reason":"tool_use"}],"usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}`
 	if string(got) != want {
 		t.Errorf("got\n %s\nwant\n %s", got, want)
 	}
@@ -140,12 +140,12 @@ func TestAnswerTextOnly(t *testing.T) {
 	a := AnswerFrom(converseOutput(t, []byte(`{"output":{"message":{"role":"assistant","content":[{"text":"Hi"}]}},
 		"stopReason":"max_tokens","usage":{"inputTokens":3,"outputTokens":1,"totalTokens":4},"metrics":{"latencyMs":1}}`)))
 	got, _ := json.Marshal(a.ChatCompletion("chatcmpl-2", 42, "fast"))
-	want := `{"id":"chatcmpl-2","object":"chat.completion","created":42,"model":"fast","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"length"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}`
+	want := `{"id":"chatcmpl-2","object":"chat.completion","created":42,"model":"fast","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"length","native_finish_reason":"max_tokens"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}`
 	if string(got) != want {
 		t.Errorf("got\n %s\nwant\n %s", got, want)
 	}
 	got, _ = json.Marshal(a.TextCompletion("cmpl-2", 42, "fast"))
-	want = `{"id":"cmpl-2","object":"text_completion","created":42,"model":"fast","choices":[{"index":0,"text":"Hi","logprobs":null,"finish_reason":"length"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}`
+	want = `{"id":"cmpl-2","object":"text_completion","created":42,"model":"fast","choices":[{"index":0,"text":"Hi","logprobs":null,"finish_reason":"length","native_finish_reason":"max_tokens"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}`
 	if string(got) != want {
 		t.Errorf("got\n %s\nwant\n %s", got, want)
 	}

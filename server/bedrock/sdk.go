@@ -52,7 +52,7 @@ func sdkMessages(msgs []Message) []types.Message {
 			case b.ToolResult != nil:
 				rc := make([]types.ToolResultContentBlock, len(b.ToolResult.Content))
 				for j, c := range b.ToolResult.Content {
-					rc[j] = &types.ToolResultContentBlockMemberText{Value: c.Text}
+					rc[j] = sdkToolResultContent(c)
 				}
 				content = append(content, &types.ContentBlockMemberToolResult{Value: types.ToolResultBlock{
 					ToolUseId: aws.String(b.ToolResult.ToolUseID),
@@ -64,10 +64,9 @@ func sdkMessages(msgs []Message) []types.Message {
 			case b.CachePoint != nil:
 				content = append(content, &types.ContentBlockMemberCachePoint{Value: sdkCachePoint(b.CachePoint)})
 			case b.Image != nil:
-				content = append(content, &types.ContentBlockMemberImage{Value: types.ImageBlock{
-					Format: types.ImageFormat(b.Image.Format),
-					Source: &types.ImageSourceMemberBytes{Value: b.Image.Source.Bytes},
-				}})
+				content = append(content, &types.ContentBlockMemberImage{Value: sdkImage(b.Image)})
+			case b.Document != nil:
+				content = append(content, &types.ContentBlockMemberDocument{Value: sdkDocument(b.Document)})
 			default:
 				content = append(content, &types.ContentBlockMemberText{Value: b.Text})
 			}
@@ -113,7 +112,32 @@ func sdkSystem(blocks []SystemBlock) []types.SystemContentBlock {
 }
 
 func sdkCachePoint(c *CachePoint) types.CachePointBlock {
-	return types.CachePointBlock{Type: types.CachePointType(c.Type)}
+	return types.CachePointBlock{Type: types.CachePointType(c.Type), Ttl: types.CacheTTL(c.TTL)}
+}
+
+func sdkImage(b *ImageBlock) types.ImageBlock {
+	return types.ImageBlock{
+		Format: types.ImageFormat(b.Format),
+		Source: &types.ImageSourceMemberBytes{Value: b.Source.Bytes},
+	}
+}
+
+func sdkDocument(b *DocumentBlock) types.DocumentBlock {
+	return types.DocumentBlock{
+		Format: types.DocumentFormat(b.Format),
+		Name:   aws.String(b.Name),
+		Source: &types.DocumentSourceMemberBytes{Value: b.Source.Bytes},
+	}
+}
+
+func sdkToolResultContent(c ToolResultContent) types.ToolResultContentBlock {
+	switch {
+	case c.Image != nil:
+		return &types.ToolResultContentBlockMemberImage{Value: sdkImage(c.Image)}
+	case c.Document != nil:
+		return &types.ToolResultContentBlockMemberDocument{Value: sdkDocument(c.Document)}
+	}
+	return &types.ToolResultContentBlockMemberText{Value: c.Text}
 }
 
 func (ic *InferenceConfig) sdk() *types.InferenceConfiguration {

@@ -137,10 +137,13 @@ func BuildRequestRecalling(req *openai.ChatRequest, tier *tiers.Tier, target tie
 		out.Repairs.Add(RepairRestoredThink, conv.restored)
 		out.Repairs.Add(RepairDroppedThink, conv.dropped)
 	}
-	if tier.Bedrock != nil && tier.Bedrock.PromptCache {
+	if tier.Bedrock != nil {
 		// A /v1/completions prompt is one block that only an identical
 		// prompt would read back: not worth a cache write.
-		addCachePoints(out, req.Messages != nil)
+		placeCachePoints(out, tier.Bedrock, target.ModelID, req.Messages != nil)
+	}
+	if err := addTopK(out, req, tier, target.ModelID); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -154,18 +157,29 @@ func BuildRequestRecalling(req *openai.ChatRequest, tier *tiers.Tier, target tie
 // turn added in between (Bedrock looks back only about 20 blocks from a
 // cache point). That is Bedrock's limit of four. Prefixes shorter than the
 // model's minimum are simply not cached.
-func addCachePoints(r *ConverseRequest, conversation bool) {
-	if r.ToolConfig != nil && len(r.ToolConfig.Tools) > 0 {
-		r.ToolConfig.Tools = append(r.ToolConfig.Tools, Tool{CachePoint: cachePoint()})
+//
+// Cache points the client asked for (cache_control) come first: an
+// automatic one goes only where none is yet, while fewer than four are
+// set. ttl is the automatic ones' TTL.
+func addCachePoints(r *ConverseRequest, conversation bool, ttl string) {
+	budget := maxCachePoints - countCachePoints(r)
+	auto := func() *CachePoint {
+		budget--
+		cp := cachePoint()
+		cp.TTL = ttl
+		return cp
 	}
-	if len(r.System) > 0 {
-		r.System = append(r.System, SystemBlock{CachePoint: cachePoint()})
+	if t := r.ToolConfig; t != nil && len(t.Tools) > 0 && t.Tools[len(t.Tools)-1].CachePoint == nil && budget > 0 {
+		t.Tools = append(t.Tools, Tool{CachePoint: auto()})
+	}
+	if len(r.System) > 0 && r.System[len(r.System)-1].CachePoint == nil && budget > 0 {
+		r.System = append(r.System, SystemBlock{CachePoint: auto()})
 	}
 	if !conversation {
 		return
 	}
 	marked := 0
-	for i := len(r.Messages) - 1; i >= 0 && marked < 2; i-- {
+	for i := len(r.Messages) - 1; i >= 0 && marked < 2 && budget > 0; i-- {
 		m := &r.Messages[i]
 		// Not after a prefilled answer or results the router made up for
 		// unanswered calls: the next turn replaces those, so a cache
@@ -173,8 +187,11 @@ func addCachePoints(r *ConverseRequest, conversation bool) {
 		if m.Role != "user" || onlyOrphanResults(m.Content) {
 			continue
 		}
-		m.Content = append(m.Content, ContentBlock{CachePoint: cachePoint()})
 		marked++
+		if m.Content[len(m.Content)-1].CachePoint != nil {
+			continue // the client marked it already
+		}
+		m.Content = append(m.Content, ContentBlock{CachePoint: auto()})
 	}
 }
 
@@ -234,6 +251,9 @@ func SystemBlocks(msgs []openai.Message) []SystemBlock {
 		}
 		if text := m.Content.Text(); !blank(text) {
 			out = append(out, SystemBlock{Text: text})
+			if cp := systemCachePoint(m); cp != nil {
+				out = append(out, SystemBlock{CachePoint: cp})
+			}
 		}
 	}
 	return out
@@ -309,6 +329,22 @@ func (c *conversion) messages(msgs []openai.Message) ([]Message, *openai.Error) 
 	for i, m := range msgs {
 		switch m.Role {
 		case "system", "developer":
+			// SystemBlocks takes their text; what else they hold must
+			// be refused here, not dropped there.
+			if _, err := explicitCachePoint(fmt.Sprintf("messages[%d]", i), m.CacheControl); err != nil {
+				return nil, err
+			}
+			for j, p := range m.Content.Parts {
+				if m.Content.IsString {
+					break
+				}
+				if err := checkPartType(i, j, m.Role, p); err != nil {
+					return nil, err
+				}
+				if _, err := explicitCachePoint(partWhere(i, j), p.CacheControl); err != nil {
+					return nil, err
+				}
+			}
 			continue
 		case "tool":
 			prevRole = m.Role
@@ -316,25 +352,28 @@ func (c *conversion) messages(msgs []openai.Message) ([]Message, *openai.Error) 
 			if id == "" {
 				id = m.ID
 			}
-			text := m.Content.Text()
-			if blank(text) {
-				text = EmptyToolResultText
+			content, cache, err := toolResultContent(i, m)
+			if err != nil {
+				return nil, err
+			}
+			if text := m.Content.Text(); blank(text) && len(content) == 1 && content[0].Text == EmptyToolResultText {
 				c.repairs.Add(RepairBlankText, 1)
 			}
-			wire, ok := ids.result(id)
-			if !ok {
+			var blocks []ContentBlock
+			if wire, ok := ids.result(id); ok {
+				blocks = []ContentBlock{{ToolResult: &ToolResult{ToolUseID: wire, Content: content}}}
+			} else {
 				// Every call of the turn with this id has its result (a
 				// client sent one twice, or answers an earlier turn):
 				// Bedrock takes one result per call, the model can still
 				// read this one.
-				add("user", []ContentBlock{{Text: resultAsText(id, text)}})
+				blocks = resultAsBlocks(id, content)
 				c.repairs.Add(RepairOrphanResults, 1)
-				continue
 			}
-			add("user", []ContentBlock{{ToolResult: &ToolResult{
-				ToolUseID: wire,
-				Content:   []ToolResultContent{{Text: text}},
-			}}})
+			if cache != nil {
+				blocks = append(blocks, ContentBlock{CachePoint: cache})
+			}
+			add("user", blocks)
 			continue
 		}
 
@@ -348,29 +387,37 @@ func (c *conversion) messages(msgs []openai.Message) ([]Message, *openai.Error) 
 				blocks = c.thinking(m)
 			}
 		}
-		if text := m.Content.Text(); !blank(text) {
-			blocks = append(blocks, ContentBlock{Text: text})
-		} else if text != "" {
-			c.repairs.Add(RepairBlankText, 1)
-		}
-		images, err := imageBlocks(i, m.Content)
+		content, err := contentBlocks(i, m)
 		if err != nil {
 			return nil, err
 		}
-		blocks = append(blocks, images...)
+		if text := m.Content.Text(); blank(text) && text != "" {
+			c.repairs.Add(RepairBlankText, 1)
+		}
+		blocks = append(blocks, content...)
 		if m.Role == "assistant" {
 			if n := len(turns); (n == 0 || turns[n-1].role != "assistant") && (len(blocks) > 0 || len(m.ToolCalls) > 0) {
 				// Results answer the latest assistant turn, however many
 				// messages merge into it.
 				ids.newTurn()
 			}
-			for _, tc := range m.ToolCalls {
+			for j, tc := range m.ToolCalls {
 				blocks = append(blocks, ContentBlock{ToolUse: &ToolUse{
 					ToolUseID: ids.call(tc.ID),
 					Name:      tc.Function.Name,
 					Input:     ToolInput(tc.Function.Arguments),
 				}})
+				cp, err := explicitCachePoint(fmt.Sprintf("messages[%d].tool_calls[%d]", i, j), tc.CacheControl)
+				if err != nil {
+					return nil, err
+				}
+				if cp != nil {
+					blocks = append(blocks, ContentBlock{CachePoint: cp})
+				}
 			}
+		}
+		if blocks, err = messageCachePoint(i, m, blocks); err != nil {
+			return nil, err
 		}
 		if len(blocks) == 0 {
 			continue
@@ -423,6 +470,9 @@ func (c *conversion) messages(msgs []openai.Message) ([]Message, *openai.Error) 
 			out = append(out, Message{Role: t.role, Content: t.blocks})
 		}
 	}
+	if err := finishDocuments(out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -432,21 +482,21 @@ func (c *conversion) messages(msgs []openai.Message) ([]Message, *openai.Error) 
 // returns how many it turned.
 func unmatchedResultsToText(msgs []Message) int {
 	n := 0
-	for i, m := range msgs {
+	for i := range msgs {
+		m := &msgs[i]
 		if m.Role != "user" {
 			continue
 		}
-		for j, b := range m.Content {
+		var content []ContentBlock
+		for _, b := range m.Content {
 			if b.ToolResult == nil || (i > 0 && hasToolUse(msgs[i-1].Content, b.ToolResult.ToolUseID)) {
+				content = append(content, b)
 				continue
 			}
-			texts := make([]string, len(b.ToolResult.Content))
-			for k, c := range b.ToolResult.Content {
-				texts[k] = c.Text
-			}
-			m.Content[j] = ContentBlock{Text: resultAsText(b.ToolResult.ToolUseID, strings.Join(texts, "\n"))}
+			content = append(content, resultAsBlocks(b.ToolResult.ToolUseID, b.ToolResult.Content)...)
 			n++
 		}
+		m.Content = content
 	}
 	return n
 }
@@ -654,6 +704,13 @@ func toolConfig(tools []openai.Tool, choice json.RawMessage) (_ *ToolConfig, non
 			InputSchema: InputSchema{JSON: schema},
 		}})
 		names = append(names, t.Function.Name)
+		cp, err := explicitCachePoint(fmt.Sprintf("tools[%d]", i), t.CacheControl)
+		if err != nil {
+			return nil, false, err
+		}
+		if cp != nil {
+			specs = append(specs, Tool{CachePoint: cp})
+		}
 	}
 	// tool_choice is checked with or without tools: a bad value is the
 	// caller's mistake either way.
@@ -792,16 +849,11 @@ func samplerValue(s tiers.Sampler, key string) *float64 {
 	return nil
 }
 
-// imageBlocks turns data: URL image parts into Converse image blocks.
+// imageBlock turns the data: URL of an image part into a Converse image.
 // Bedrock takes image bytes, not links, so other URLs are refused rather
 // than silently dropped.
-func imageBlocks(index int, c openai.Content) ([]ContentBlock, *openai.Error) {
-	var out []ContentBlock
-	for _, p := range c.Parts {
-		if p.Type != "image_url" || p.ImageURL == nil {
-			continue
-		}
-		url := p.ImageURL.URL
+func imageBlock(index int, url string) (*ImageBlock, *openai.Error) {
+	{
 		meta, data, ok := strings.Cut(strings.TrimPrefix(url, "data:"), ",")
 		if !strings.HasPrefix(url, "data:") || !ok || !strings.HasSuffix(meta, ";base64") {
 			return nil, openai.InvalidRequest(fmt.Sprintf("messages[%d]: image_url must be a base64 data: URL for bedrock tiers (Bedrock does not fetch links)", index), "unsupported_image")
@@ -819,7 +871,6 @@ func imageBlocks(index int, c openai.Content) ([]ContentBlock, *openai.Error) {
 		if err != nil {
 			return nil, &openai.Error{Status: http.StatusBadRequest, Message: fmt.Sprintf("messages[%d]: image data is not valid base64: %v", index, err), Type: openai.TypeInvalidRequest, Code: "unsupported_image"}
 		}
-		out = append(out, ContentBlock{Image: &ImageBlock{Format: format, Source: ImageSource{Bytes: raw}}})
+		return &ImageBlock{Format: format, Source: ImageSource{Bytes: raw}}, nil
 	}
-	return out, nil
 }

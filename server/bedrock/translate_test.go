@@ -236,9 +236,10 @@ type tierFile struct {
 	MaxOutputTokens int    `json:"max_output_tokens"`
 	PromptCache     bool   `json:"prompt_cache"`
 	// ModelID replaces the test model (thinking depends on the family).
-	ModelID   string `json:"model_id"`
-	Reasoning string `json:"reasoning"`
-	Thinking  string `json:"thinking"`
+	ModelID        string `json:"model_id"`
+	Reasoning      string `json:"reasoning"`
+	Thinking       string `json:"thinking"`
+	PromptCacheTTL string `json:"prompt_cache_ttl"`
 }
 
 // memoryFile is the optional <case>.memory.json of a translate case: the
@@ -394,6 +395,7 @@ func TestBuildRequest(t *testing.T) {
 			}
 			tier.Bedrock.Thinking = tf.Thinking
 			body = signDetails(t, body)
+			tier.Bedrock.PromptCacheTTL = tf.PromptCacheTTL
 			ep := openai.ChatCompletions
 			var probe map[string]json.RawMessage
 			if json.Unmarshal(body, &probe) == nil && probe["prompt"] != nil {

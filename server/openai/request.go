@@ -33,6 +33,15 @@ type ChatRequest struct {
 	// ReasoningEffort asks for extended thinking: none, minimal, low,
 	// medium or high.
 	ReasoningEffort string `json:"reasoning_effort,omitempty"`
+	// TopK is a sampling knob OpenAI lacks but many clients send.
+	TopK *float64 `json:"top_k,omitempty"`
+}
+
+// CacheControl marks the end of a prompt prefix to cache, the way
+// Anthropic-style clients write it: {"type":"ephemeral","ttl":"1h"}.
+type CacheControl struct {
+	Type string `json:"type"`
+	TTL  string `json:"ttl"`
 }
 
 // ResponseFormat is the response_format object: "text", "json_object", or
@@ -71,6 +80,8 @@ type Message struct {
 	// ReasoningDetails is an assistant message's thinking with its
 	// signatures, in OpenRouter's shape, as some clients send it back.
 	ReasoningDetails []ReasoningDetail `json:"reasoning_details,omitempty"`
+	// CacheControl asks for a cache point after the whole message.
+	CacheControl *CacheControl `json:"cache_control,omitempty"`
 }
 
 // Reasoning detail types and the format of Claude's signed thinking.
@@ -98,6 +109,8 @@ type ToolCall struct {
 	ID       string       `json:"id"`
 	Type     string       `json:"type"`
 	Function FunctionCall `json:"function"`
+	// CacheControl asks for a cache point after this call.
+	CacheControl *CacheControl `json:"cache_control,omitempty"`
 }
 
 // FunctionCall names the function and carries its arguments: normally a
@@ -111,6 +124,8 @@ type FunctionCall struct {
 type Tool struct {
 	Type     string       `json:"type"`
 	Function ToolFunction `json:"function"`
+	// CacheControl asks for a cache point after this tool's declaration.
+	CacheControl *CacheControl `json:"cache_control,omitempty"`
 }
 
 // ToolFunction describes a callable function and its JSON Schema.
@@ -133,6 +148,17 @@ type ContentPart struct {
 	Type     string    `json:"type"`
 	Text     *string   `json:"text"`
 	ImageURL *ImageURL `json:"image_url"`
+	File     *File     `json:"file,omitempty"`
+	// CacheControl asks for a cache point after this part.
+	CacheControl *CacheControl `json:"cache_control,omitempty"`
+}
+
+// File is the file of a "file" part: inline as a data: URL in FileData,
+// or a reference to an uploaded file in FileID.
+type File struct {
+	Filename string `json:"filename"`
+	FileData string `json:"file_data"`
+	FileID   string `json:"file_id"`
 }
 
 // ImageURL is the image_url of an image part.

@@ -23,6 +23,9 @@ type ChatChoice struct {
 	Index        int             `json:"index"`
 	Message      ResponseMessage `json:"message"`
 	FinishReason string          `json:"finish_reason"`
+	// NativeFinishReason is the upstream's own stop reason (Bedrock's
+	// end_turn, stop_sequence…), which finish_reason folds together.
+	NativeFinishReason string `json:"native_finish_reason,omitempty"`
 }
 
 // ResponseMessage is the assistant's answer. Content is null when the turn
@@ -78,6 +81,8 @@ type TextChoice struct {
 	Text         string  `json:"text"`
 	Logprobs     *string `json:"logprobs"`
 	FinishReason string  `json:"finish_reason"`
+	// NativeFinishReason is as in ChatChoice.
+	NativeFinishReason string `json:"native_finish_reason,omitempty"`
 }
 
 // Model is one entry of GET /v1/models. Entries passed through from

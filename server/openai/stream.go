@@ -143,7 +143,11 @@ func (s *Stream) ToolCallArguments(index int, fragment string) error {
 }
 
 // Finish sends the final chunk with the finish reason.
-func (s *Stream) Finish(reason string) error {
+func (s *Stream) Finish(reason string) error { return s.FinishNative(reason, "") }
+
+// FinishNative sends the final chunk with the finish reason and, when not
+// empty, the upstream's own stop reason as native_finish_reason.
+func (s *Stream) FinishNative(reason, native string) error {
 	s.buf = append(s.buf[:0], s.head...)
 	if s.text {
 		s.buf = append(s.buf, `{"index":0,"text":"","logprobs":null,"finish_reason":`...)
@@ -151,6 +155,10 @@ func (s *Stream) Finish(reason string) error {
 		s.buf = append(s.buf, `{"index":0,"delta":{},"finish_reason":`...)
 	}
 	s.buf = appendString(s.buf, reason)
+	if native != "" {
+		s.buf = append(s.buf, `,"native_finish_reason":`...)
+		s.buf = appendString(s.buf, native)
+	}
 	s.buf = append(s.buf, `}]}`...)
 	return s.send()
 }

@@ -247,6 +247,18 @@ var streamCases = []struct {
 		s.Usage(Usage{PromptTokens: 1, CompletionTokens: 2, TotalTokens: 3})
 		s.Done()
 	}},
+	{name: "chat-native-finish", id: "chatcmpl-0008", model: "fast", script: func(s *Stream) {
+		s.Begin()
+		s.Content("done")
+		s.FinishNative("stop", "stop_sequence")
+		s.Done()
+	}},
+	{name: "text-native-finish", ep: Completions, id: "cmpl-0003", model: "fast", script: func(s *Stream) {
+		s.Begin()
+		s.Content("Once")
+		s.FinishNative("length", "max_tokens")
+		s.Done()
+	}},
 	{name: "text-fail", ep: Completions, id: "cmpl-0002", model: "fast", script: func(s *Stream) {
 		s.Begin()
 		s.Content("Once")

@@ -121,6 +121,15 @@ type Server struct {
 	mu       sync.Mutex
 	respond  func(Request) Reply
 	requests []Request
+	inFlight int
+}
+
+// InFlight is the number of calls the fake is answering now: a call the
+// client cancelled leaves it as soon as the fake notices.
+func (s *Server) InFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inFlight
 }
 
 // New returns a fake with the given default behaviour.
@@ -159,6 +168,14 @@ func (s *Server) Reset() {
 // ServeHTTP answers POST /model/{modelId}/converse and
 // /model/{modelId}/converse-stream.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.inFlight++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+	}()
 	modelID, op, ok := route(r)
 	if !ok {
 		writeError(w, http.StatusNotFound, "UnknownOperationException", "no such operation: "+r.Method+" "+r.URL.Path)

@@ -21,6 +21,7 @@ type converseBody struct {
 			} `json:"toolSpec"`
 			CachePoint *struct {
 				Type string `json:"type"`
+				TTL  any    `json:"ttl"`
 			} `json:"cachePoint"`
 		} `json:"tools"`
 	} `json:"toolConfig"`
@@ -138,6 +139,12 @@ func validate(body []byte) string {
 	}
 	if n := cachePoints(req); n > maxCachePoints {
 		return fmt.Sprintf("A maximum of %d blocks with cache_control may be provided. Found %d.", maxCachePoints, n)
+	}
+	if msg := validateCacheTTLs(req); msg != "" {
+		return msg
+	}
+	if msg := validateDocuments(req); msg != "" {
+		return msg
 	}
 	return ""
 }

@@ -33,6 +33,23 @@ func TestValidate(t *testing.T) {
 		{"structured output, no structure", `{` + user + `,"outputConfig":{"textFormat":{"type":"json_schema"}}}`, "jsonSchema is required"},
 		{"cache points", `{"system":[{"text":"s"},{"cachePoint":{"type":"default"}}],"messages":[{"role":"user","content":[{"text":"hi"},{"cachePoint":{"type":"default"}}]}],"toolConfig":{"tools":[{"toolSpec":{"name":"x","inputSchema":{"json":{}}}},{"cachePoint":{"type":"default"}}]}}`, ""},
 		{"five cache points", `{"system":[{"text":"s"},{"cachePoint":{"type":"default"}},{"cachePoint":{"type":"default"}}],"messages":[{"role":"user","content":[{"text":"hi"},{"cachePoint":{"type":"default"}},{"cachePoint":{"type":"default"}}]}],"toolConfig":{"tools":[{"toolSpec":{"name":"x","inputSchema":{"json":{}}}},{"cachePoint":{"type":"default"}}]}}`, "A maximum of 4 blocks"},
+		{"cache point ttl 1h", `{"messages":[{"role":"user","content":[{"text":"hi"},{"cachePoint":{"type":"default","ttl":"1h"}}]}]}`, ""},
+		{"cache point ttl 5m on a tool", `{` + user + `,"toolConfig":{"tools":[{"toolSpec":{"name":"x","inputSchema":{"json":{}}}},{"cachePoint":{"type":"default","ttl":"5m"}}]}}`, ""},
+		{"cache point ttl 24h", `{"system":[{"text":"s"},{"cachePoint":{"type":"default","ttl":"24h"}}],` + user + `}`, "Value '24h' at 'system.1.cachePoint.ttl'"},
+		{"cache point ttl on a tool", `{` + user + `,"toolConfig":{"tools":[{"toolSpec":{"name":"x","inputSchema":{"json":{}}}},{"cachePoint":{"type":"default","ttl":"2h"}}]}}`, "toolConfig.tools.1.cachePoint.ttl"},
+		{"cache point ttl 1h after 5m", `{"system":[{"text":"s"},{"cachePoint":{"type":"default"}}],"messages":[{"role":"user","content":[{"text":"hi"},{"cachePoint":{"type":"default","ttl":"1h"}}]}]}`, "longer ttl must come first"},
+		{"cache point ttl 5m after 1h", `{"system":[{"text":"s"},{"cachePoint":{"type":"default","ttl":"1h"}}],"messages":[{"role":"user","content":[{"text":"hi"},{"cachePoint":{"type":"default","ttl":"5m"}}]}]}`, ""},
+		{"document", `{"messages":[{"role":"user","content":[{"text":"read"},{"document":{"format":"pdf","name":"Q3 report (final) [v2]","source":{"bytes":"JVBERi0="}}}]}]}`, ""},
+		{"document format", `{"messages":[{"role":"user","content":[{"text":"read"},{"document":{"format":"zip","name":"a","source":{"bytes":"JVBERi0="}}}]}]}`, "Member must satisfy enum value set: [pdf, csv"},
+		{"document name with a dot", `{"messages":[{"role":"user","content":[{"text":"read"},{"document":{"format":"pdf","name":"report.pdf","source":{"bytes":"JVBERi0="}}}]}]}`, "document name can only contain"},
+		{"document name with two spaces", `{"messages":[{"role":"user","content":[{"text":"read"},{"document":{"format":"pdf","name":"a  b","source":{"bytes":"JVBERi0="}}}]}]}`, "document name can only contain"},
+		{"document name too long", `{"messages":[{"role":"user","content":[{"text":"read"},{"document":{"format":"pdf","name":"` + strings.Repeat("a", 201) + `","source":{"bytes":"JVBERi0="}}}]}]}`, "document name can only contain"},
+		{"document name twice", `{"messages":[{"role":"user","content":[{"text":"read"},{"document":{"format":"pdf","name":"a","source":{"bytes":"JVBERi0="}}},{"document":{"format":"csv","name":"a","source":{"bytes":"YQ=="}}}]}]}`, "used twice"},
+		{"document without text", `{"messages":[{"role":"user","content":[{"document":{"format":"pdf","name":"a","source":{"bytes":"JVBERi0="}}}]}]}`, "must also have a text block"},
+		{"document empty", `{"messages":[{"role":"user","content":[{"text":"read"},{"document":{"format":"pdf","name":"a","source":{"bytes":""}}}]}]}`, "empty or not base64"},
+		{"document in a tool result", `{"messages":[{"role":"user","content":[{"text":"a"}]},{"role":"assistant","content":[{"toolUse":{"toolUseId":"t1","name":"x","input":{}}}]},{"role":"user","content":[{"toolResult":{"toolUseId":"t1","content":[{"document":{"format":"pdf","name":"a b","source":{"bytes":"JVBERi0="}}}]}}]}],"toolConfig":{"tools":[{"toolSpec":{"name":"x","inputSchema":{"json":{}}}}]}}`, ""},
+		{"bad document in a tool result", `{"messages":[{"role":"user","content":[{"text":"a"}]},{"role":"assistant","content":[{"toolUse":{"toolUseId":"t1","name":"x","input":{}}}]},{"role":"user","content":[{"toolResult":{"toolUseId":"t1","content":[{"document":{"format":"exe","name":"a","source":{"bytes":"JVBERi0="}}}]}}]}],"toolConfig":{"tools":[{"toolSpec":{"name":"x","inputSchema":{"json":{}}}}]}}`, "toolResult.content.0.member.document.format"},
+		{"six documents", `{"messages":[{"role":"user","content":[{"text":"read"}` + strings.Repeat(`,{"document":{"format":"txt","name":"dN","source":{"bytes":"YQ=="}}}`, 1) + sixDocs + `]}]}`, "at most 5 documents"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,3 +63,12 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+// sixDocs is five more documents, named d1…d5.
+var sixDocs = func() string {
+	var b strings.Builder
+	for i := 1; i <= 5; i++ {
+		b.WriteString(`,{"document":{"format":"txt","name":"d` + string(rune('0'+i)) + `","source":{"bytes":"YQ=="}}}`)
+	}
+	return b.String()
+}()
