@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -205,4 +206,33 @@ func TestReloadPortChangeNeedsRestart(t *testing.T) {
 
 	write(t, f.cfgPath, withPort(port))
 	waitFor("the report to clear", func() bool { return srv.Status().RestartNeeded == "" })
+}
+
+// TestReloadUnreadable: the tray's Reload of a models.ini that is gone says
+// it cannot be read (not that it is invalid), and the last good config
+// keeps serving.
+func TestReloadUnreadable(t *testing.T) {
+	f := newFixture(t)
+	cfg, err := tiers.Load(f.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(cfg, server.Options{})
+	if err := os.Remove(f.cfgPath); err != nil {
+		t.Fatal(err)
+	}
+	err = srv.Reload()
+	var re *tiers.ReadError
+	if !errors.As(err, &re) {
+		t.Fatalf("Reload error = %v, want a tiers.ReadError", err)
+	}
+	if want := "cannot read " + f.cfgPath + ": no such file or directory"; err.Error() != want {
+		t.Errorf("Reload error = %q, want %q", err, want)
+	}
+	if got := srv.Status().ConfigError; got != err.Error() {
+		t.Errorf("status config error = %q, want %q", got, err)
+	}
+	if len(srv.Status().Tiers) == 0 {
+		t.Error("the last good config no longer serves")
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"syscall"
 
 	"github.com/llmstack/llmstack/tiers"
@@ -109,14 +108,7 @@ func (s *Server) Reload() error {
 	// undone by this older read.
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
-	path := s.cfg.Load().Path
-	data, err := os.ReadFile(path)
-	if err != nil {
-		err = fmt.Errorf("reading models.ini: %w", err)
-		s.applyReloadLocked(tiers.Reload{Err: err})
-		return err
-	}
-	cfg, err := tiers.Parse(path, data)
+	cfg, err := tiers.Load(s.cfg.Load().Path)
 	s.applyReloadLocked(tiers.Reload{Config: cfg, Err: err})
 	return err
 }

@@ -481,7 +481,7 @@ func parseBool(v string) (on, ok bool) {
 
 // tierLikeKeys are keys only a tier section has.
 var tierLikeKeys = []string{"role", "description", "aliases", "ctx_size", "sampler", "max_output_tokens", "prompt_cache",
-	"aws_model_id_next", "aws_region", "aws_region_next", "aws_profile", "aws_endpoint_url", "hf_repo_next", "hf_file_next"}
+	"prompt_cache_ttl", "stream_idle_timeout", "reasoning", "thinking", "aws_model_id_next", "aws_region", "aws_region_next", "aws_profile", "aws_endpoint_url", "hf_repo_next", "hf_file_next"}
 
 // tierLikeKey returns the first key of a section's own keys that only a
 // tier has, or "".
