@@ -5,6 +5,9 @@
 //
 // Point a tier at it with aws_endpoint_url = http://127.0.0.1:4599; any
 // credentials will do (the fake reads the SigV4 scope, not the signature).
+// With -tool it plays a model in a coding agent's tool loop:
+//
+//	fakebedrock -tool 'bash={"command":"ls","description":"List files"}' -tool-steps 2
 package main
 
 import (
@@ -29,6 +32,13 @@ func main() {
 	errorRate := flag.Float64("error-rate", 0, "fraction of requests answered with 503 ServiceUnavailableException")
 	lenient := flag.Bool("lenient", false, "accept requests Bedrock would reject")
 	stamp := flag.Bool("stamp", false, "start each streamed text chunk with its send time (Unix ns), for per-chunk latency")
+	var tools []fakebedrock.AgentTool
+	flag.Func("tool", "agent mode: `name={json}` calls tool name with that input when a request declares it (repeatable; the first declared one is called)", func(v string) error {
+		t, err := fakebedrock.ParseAgentTool(v)
+		tools = append(tools, t)
+		return err
+	})
+	steps := flag.Int("tool-steps", 1, "agent mode: tool calls before the final answer")
 	flag.Parse()
 	if *errorRate < 0 || *errorRate > 1 {
 		fmt.Fprintln(os.Stderr, "fakebedrock: -error-rate must be between 0 and 1")
@@ -39,6 +49,7 @@ func main() {
 		Deltas: *deltas, DeltaSize: *deltaSize,
 		FirstTokenDelay: *firstToken, InterEventDelay: *interEvent,
 		ErrorRate: *errorRate, Lenient: *lenient, Stamp: *stamp,
+		AgentTools: tools, AgentSteps: *steps,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

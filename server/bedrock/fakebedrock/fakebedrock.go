@@ -112,6 +112,11 @@ type Options struct {
 	// which aws-sdk-go-v2 closes the body under the transport's feet.
 	// Requests are not validated in this mode.
 	EarlyHeaders bool
+	// AgentTools turns on the agent mode: a request that declares one of
+	// these tools gets a call of it until the conversation holds
+	// AgentSteps tool results (default 1), then AgentFinalText.
+	AgentTools []AgentTool
+	AgentSteps int
 }
 
 // Server is the fake Bedrock runtime. It is an http.Handler.
@@ -223,6 +228,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var reply Reply
 	if respond != nil {
 		reply = respond(req)
+	} else if r, ok := s.agentReply(body); ok {
+		reply = r
 	} else {
 		reply = s.defaultReply()
 	}
@@ -246,6 +253,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.converseStream(w, r, reply, early)
+}
+
+func (s *Server) agentReply(body []byte) (Reply, bool) {
+	if len(s.opts.AgentTools) == 0 {
+		return Reply{}, false
+	}
+	return agentReply(body, s.opts.AgentTools, max(s.opts.AgentSteps, 1))
 }
 
 func (s *Server) defaultReply() Reply {
