@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -74,7 +75,7 @@ func Run(opts Options) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	t := &tray{app: a, srv: srv, logs: logs, log: logger, ctx: ctx, cancel: cancel, served: make(chan struct{})}
+	t := &tray{app: a, srv: srv, logs: logs, log: logger, ctx: ctx, cancel: cancel, served: make(chan struct{}), ui: &uiThread{}}
 	go func() {
 		err := srv.Run(ctx, opts.Addr, func(url string) { logger.Info("serving", "url", url) })
 		if err != nil {
@@ -95,7 +96,8 @@ func Run(opts Options) error {
 		t.desk = desk
 		t.refresh()
 	}
-	srv.OnChange(func() { fyne.Do(t.refresh) })
+	// OnChange callbacks run on whichever goroutine changed the status.
+	srv.OnChange(func() { t.ui.do(t.refresh) })
 	go func() {
 		tick := time.NewTicker(refreshEvery)
 		defer tick.Stop()
@@ -104,16 +106,56 @@ func Run(opts Options) error {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
-				fyne.Do(t.refresh)
+				t.ui.do(t.refresh)
 			}
 		}
 	}()
+	// Fyne quits at once on SIGINT/SIGTERM. The UI closes as soon as the
+	// signal arrives, before Fyne's loop has wound down, so that nothing
+	// updates a widget while it ends. The quit is Fyne's own (a second one
+	// is a no-op); it matters for a signal that comes before Fyne listens.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if _, ok := <-sigs; ok {
+			t.ui.close()
+			fyne.Do(a.Driver().Quit)
+		}
+	}()
 
-	a.Run() // until Quit or SIGINT/SIGTERM (Fyne handles those)
-	t.stop()
+	a.Run() // until Quit or SIGINT/SIGTERM
+	t.ui.close()
+	signal.Stop(sigs)
+	close(sigs)
+	t.stop() // the router's shutdown still changes the status: nothing shows it
 	<-t.served
 	return nil
 }
+
+// uiThread hands widget updates to Fyne's UI thread while the app's event
+// loop runs, and drops them once the loop is ending. Fyne runs a function
+// given to fyne.Do on the calling goroutine after its loop has ended, where
+// a widget update is a data race (and logged as "Error in Fyne call
+// thread").
+type uiThread struct {
+	closed atomic.Bool
+}
+
+// do runs f on the UI thread, unless the UI has closed by then. It may be
+// called from any goroutine.
+func (u *uiThread) do(f func()) {
+	if u.closed.Load() {
+		return
+	}
+	fyne.Do(func() {
+		if !u.closed.Load() {
+			f()
+		}
+	})
+}
+
+// close stops all later updates. Call it before the event loop ends.
+func (u *uiThread) close() { u.closed.Store(true) }
 
 // tray is the running UI: the tray menu and icon, and the status window.
 type tray struct {
@@ -125,6 +167,7 @@ type tray struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	served chan struct{} // closed when the router has shut down
+	ui     *uiThread     // the way to the UI goroutine from any other
 
 	// Touched on the UI goroutine only.
 	window   fyne.Window
@@ -213,7 +256,10 @@ func (t *tray) quit() {
 	t.refresh()
 	go func() {
 		<-t.served
-		fyne.Do(t.app.Quit)
+		t.ui.do(func() {
+			t.ui.close()
+			t.app.Quit()
+		})
 	}()
 }
 

@@ -334,3 +334,113 @@ func (w *syncWriter) String() string {
 	defer w.mu.Unlock()
 	return w.b.String()
 }
+
+// TestQuitWithStatusWindow starts the tray app on a desktop without a tray
+// host, where it shows the status window instead, and quits it both ways a
+// user can: SIGTERM (logging out, systemd, kill) and closing the window.
+// Every widget update has to run on Fyne's UI thread, including the ones
+// the router's shutdown causes; Fyne logs each one that does not.
+func TestQuitWithStatusWindow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the app; skipped with -short")
+	}
+	host := trayhost.StartNoTrayHost(t)
+	// Built with -race: an update off the UI thread that Fyne does not log
+	// (the tray, the clipboard) still ends the app with a race report.
+	bin := trayhost.BuildGo(t, "github.com/llmstack/llmstack", "-race")
+
+	dir := t.TempDir()
+	t.Setenv("HOME", filepath.Join(dir, "home"))
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "home", ".config"))
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "aws-config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "aws-credentials"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("LANG", "en_US.UTF-8")
+	for _, k := range []string{"AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "LLMSTACK_USE_NEXT", "LLAMA_SWAP_URL", "LLMSTACK_CONFIG"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+
+	for _, tt := range []struct {
+		name string
+		quit func(ctx context.Context, p *trayhost.Process) error
+	}{
+		{"SIGTERM", func(_ context.Context, p *trayhost.Process) error { return p.Cmd.Process.Signal(syscall.SIGTERM) }},
+		{"close window", func(ctx context.Context, _ *trayhost.Process) error { return host.CloseWindow(ctx, "llmstack") }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			port := freePort(t)
+			ini := filepath.Join(t.TempDir(), "models.ini")
+			writeFile(t, ini, fmt.Sprintf("[DEFAULT]\nrouter_port = %d\nllama_swap_url = http://127.0.0.1:%d\n[code-fast]\naws_model_id = m\naws_region = us-east-1\n", port, freePort(t)))
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+
+			p := host.StartProcess(t, bin, "--config", ini)
+			if _, err := host.WaitWindow(ctx, "llmstack"); err != nil {
+				t.Fatalf("the status window did not open: %v\n%s", err, p.Stderr())
+			}
+			waitServing(ctx, t, port, p)
+			// Let a few periodic refreshes of the open window happen.
+			time.Sleep(3 * time.Second)
+
+			if err := tt.quit(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-p.Done():
+			case <-time.After(60 * time.Second):
+				t.Fatalf("the app did not end after %s\n%s", tt.name, p.Stderr())
+			}
+			stderr := p.Stderr()
+			if err := p.Err(); err != nil {
+				t.Errorf("exit after %s: %v", tt.name, err)
+			}
+			if n := strings.Count(stderr, "Error in Fyne call thread"); n > 0 {
+				t.Errorf("%d widget update(s) off Fyne's UI thread, from:\n%s", n, strings.Join(offThread(stderr), "\n"))
+			}
+			for _, want := range []string{"showing the status window instead", "quitting: letting requests in flight finish"} {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+			if conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second); err == nil {
+				conn.Close()
+				t.Errorf("the router still listens after %s", tt.name)
+			}
+		})
+	}
+}
+
+// waitServing waits until the app's router answers /health.
+func waitServing(ctx context.Context, t *testing.T, port int, p *trayhost.Process) {
+	t.Helper()
+	for {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/health", port))
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the router never answered: %v\n%s", err, p.Stderr())
+		case <-p.Done():
+			t.Fatalf("the app exited: %v\n%s", p.Err(), p.Stderr())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// offThread lists the distinct source lines Fyne names ("From: file:line")
+// after each "Error in Fyne call thread" it logs.
+func offThread(stderr string) []string {
+	var from []string
+	seen := map[string]bool{}
+	for _, l := range strings.Split(stderr, "\n") {
+		_, at, ok := strings.Cut(l, "From: ")
+		if ok && !seen[at] {
+			seen[at] = true
+			from = append(from, "\t"+strings.TrimSuffix(at, `"`))
+		}
+	}
+	return from
+}

@@ -91,10 +91,14 @@ type liveState struct {
 	subscribers []func()
 }
 
-// OnChange registers f to be called (on a background goroutine) whenever
-// the status changes: config reloaded or rejected, channel switched,
-// profile or llama-swap health changed. Request statistics change too often
-// to notify; poll Status for them.
+// OnChange registers f to be called whenever the status changes: config
+// reloaded or rejected, channel switched, profile or llama-swap health
+// changed, the router started or stopped listening. f runs synchronously on
+// the goroutine that made the change: one of Run's (including while it
+// shuts down, after its context is cancelled) or the caller of
+// SetUseNext, SetConfig, Reload, Recheck or RecheckProfiles. So f must
+// return quickly, and a UI must hand the update to its own thread. Request
+// statistics change too often to notify; poll Status for them.
 func (s *Server) OnChange(f func()) {
 	s.live.mu.Lock()
 	defer s.live.mu.Unlock()

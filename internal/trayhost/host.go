@@ -36,7 +36,8 @@ const (
 const startTimeout = 20 * time.Second
 
 // Host is a private desktop session for one test: a session bus, an X
-// display, and a StatusNotifierWatcher (acting as the panel) on that bus.
+// display, and (unless started with StartNoTrayHost) a
+// StatusNotifierWatcher acting as the panel on that bus.
 type Host struct {
 	busAddr string
 	display string
@@ -57,6 +58,20 @@ type Host struct {
 // It skips the test when dbus-daemon or Xvfb is not installed, unless CI=true,
 // where it fails the test instead.
 func Start(t testing.TB) *Host {
+	t.Helper()
+	return start(t, true)
+}
+
+// StartNoTrayHost is Start for a desktop without a tray: nobody owns
+// org.kde.StatusNotifierWatcher on the bus, as on GNOME without the
+// AppIndicator extension. Programs that look for a tray host find none;
+// the X display works as usual (see WaitWindow and CloseWindow).
+func StartNoTrayHost(t testing.TB) *Host {
+	t.Helper()
+	return start(t, false)
+}
+
+func start(t testing.TB, watcher bool) *Host {
 	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skipf("trayhost: the StatusNotifierItem tray protocol is only used on Linux, not %s", runtime.GOOS)
@@ -103,7 +118,7 @@ func Start(t testing.TB) *Host {
 	if err != nil {
 		t.Fatalf("trayhost: starting Xvfb: %v\n%s", err, h.xLog)
 	}
-	if err := h.connect(); err != nil {
+	if err := h.connect(watcher); err != nil {
 		t.Fatalf("trayhost: %v", err)
 	}
 	t.Cleanup(func() { h.conn.Close() })

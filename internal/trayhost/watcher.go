@@ -52,9 +52,10 @@ func (w watcher) RegisterStatusNotifierHost(sender dbus.Sender, service string) 
 	return nil
 }
 
-// connect connects to the private bus, exports the watcher and claims its
-// name, and starts dispatching the signals items send.
-func (h *Host) connect() error {
+// connect connects to the private bus, exports the watcher and (when
+// claim is set) claims its name, and starts dispatching the signals items
+// send.
+func (h *Host) connect(claim bool) error {
 	conn, err := dbus.Connect(h.busAddr)
 	if err != nil {
 		return fmt.Errorf("connecting to the private bus: %w", err)
@@ -111,6 +112,10 @@ func (h *Host) connect() error {
 	conn.Signal(sigs)
 	go h.dispatch(sigs)
 
+	if !claim {
+		ok = true
+		return nil
+	}
 	reply, err := conn.RequestName(WatcherName, dbus.NameFlagDoNotQueue)
 	if err != nil {
 		return fmt.Errorf("requesting %s: %w", WatcherName, err)
