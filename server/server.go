@@ -231,6 +231,9 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, ep openai.Endp
 	s.stats.record(tier.Name, out.Status, out.Err, elapsed, out.Usage)
 	attrs := []any{"method", r.Method, "path", r.URL.Path, "model", model, "tier", tier.Name, "reason", reason,
 		"bedrock_model", out.Target.ModelID, "stream", req.Stream, "status", out.Status, "dur", elapsed.Round(time.Microsecond)}
+	if repairs := w.Header().Get(RepairsHeader); repairs != "" {
+		attrs = append(attrs, "repairs", repairs)
+	}
 	switch {
 	case out.ClientGone:
 		s.log.Info("request", append(attrs, "error", "client closed the connection")...)

@@ -258,6 +258,10 @@ func TestRepairsHeader(t *testing.T) {
 			if _, ok := resp.Header[http.CanonicalHeaderKey(server.RepairsHeader)]; !ok && tt.want != "" {
 				t.Error("no repairs header")
 			}
+			if tt.want != "" {
+				// The log says it too, for a user reading it later.
+				f.waitLog(fmt.Sprintf("stream=%v", strings.Contains(tt.body, `"stream":true`)), `repairs="`+tt.want+`"`)
+			}
 		})
 	}
 }
