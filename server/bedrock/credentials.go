@@ -222,6 +222,10 @@ type assumeRoleWith struct {
 }
 
 func (a assumeRoleWith) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	// The SDK's credential cache calls this with a context that outlives
+	// the request; the bound keeps a hanging STS call from running on.
+	ctx, cancel := context.WithTimeout(ctx, credentialTimeout)
+	defer cancel()
 	return a.client.AssumeRole(ctx, in, append(optFns, func(o *sts.Options) { o.Credentials = a.creds })...)
 }
 
@@ -269,6 +273,9 @@ const (
 	maxHelperStderr = 4 << 10
 )
 
+// errHelperTimeout ends a credential_process that ran past the router's bound.
+var errHelperTimeout = errors.New("credential_process timed out")
+
 // helperProvider runs a credential_process as the SDK's processcreds does,
 // but keeps what the helper prints to itself (helpers print tokens when
 // they fail), gives it no terminal to wait on, and stops it and everything
@@ -289,14 +296,18 @@ func (p *helperProvider) Retrieve(ctx context.Context) (aws.Credentials, error) 
 	if strings.TrimSpace(p.command) == "" {
 		return fail("is empty")
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	hctx, cancel := context.WithTimeoutCause(ctx, p.timeout, errHelperTimeout)
 	defer cancel()
 	stdout, stderr := &cappedBuffer{max: maxHelperOutput}, &cappedBuffer{max: maxHelperStderr}
-	cmd := helperCommand(ctx, p.command)
+	cmd := helperCommand(hctx, p.command)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err := cmd.Run()
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	switch {
+	case context.Cause(hctx) == errHelperTimeout:
 		return creds, &credentialError{timeoutProblem(p.profile, kindProcess, p.profile, p.timeout)}
+	case ctx.Err() != nil:
+		// The caller gave up first (its own deadline, or it went away).
+		return creds, fmt.Errorf("credential_process of %s: %w", who(p.profile), ctx.Err())
 	}
 	if err != nil {
 		said := ""

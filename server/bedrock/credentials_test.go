@@ -219,3 +219,22 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+// TestHelperCallerDeadline: a caller whose own deadline passes first is
+// told so, not that the helper missed the router's bound.
+func TestHelperCallerDeadline(t *testing.T) {
+	helper := helperScript(t, "slow", "sleep 5\n")
+	p := &helperProvider{profile: "slow", command: helper, timeout: 10 * time.Second}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := p.Retrieve(ctx)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if strings.Contains(err.Error(), "did not answer within") {
+		t.Errorf("error blames the helper's bound for the caller's deadline: %v", err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error = %v, want the caller's context.DeadlineExceeded", err)
+	}
+}
