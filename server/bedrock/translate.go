@@ -85,8 +85,11 @@ func BuildRequestRecalling(req *openai.ChatRequest, tier *tiers.Tier, target tie
 	out := &ConverseRequest{ModelID: target.ModelID}
 	conv := &conversion{repairs: &out.Repairs}
 	if plan != nil {
-		conv.memory = memory
+		conv.memory, conv.tier, conv.model = memory, tier.Name, target.ModelID
 	}
+	// The answer to this request is remembered in the context the next
+	// request restores it in: its history up to here.
+	out.memoryContext = memoryContext(tier.Name, target.ModelID, msgs)
 	converted, err := conv.messages(msgs)
 	if err != nil {
 		return nil, err
@@ -277,6 +280,9 @@ func ConvertMessages(msgs []openai.Message) ([]Message, *openai.Error) {
 type conversion struct {
 	repairs *Repairs
 	memory  *ThinkingMemory
+	// tier and model answer the request: with the history before an
+	// assistant turn, the context its text was remembered in.
+	tier, model string
 	// restored counts assistant turns whose thinking came back from
 	// memory, dropped the reasoning_details Bedrock cannot take back.
 	restored, dropped int
@@ -284,18 +290,24 @@ type conversion struct {
 
 // thinking gives the thinking blocks an assistant message leads with: the
 // reasoning_details it carries, else those the memory kept for its tool
-// call ids or its text. A message with nothing else to say gets none: a
-// turn of thinking alone tells the model nothing.
-func (c *conversion) thinking(m openai.Message) []ContentBlock {
+// call ids or for its text after the history before it (msgs[i] is the
+// message). A message with nothing else to say gets none: a turn of
+// thinking alone tells the model nothing.
+func (c *conversion) thinking(msgs []openai.Message, i int) []ContentBlock {
+	m := msgs[i]
 	if len(m.ToolCalls) == 0 && blank(m.Content.Text()) {
 		return nil
 	}
 	blocks, dropped := reasoningFromDetails(m.ReasoningDetails)
 	c.dropped += dropped
 	if len(blocks) == 0 && c.memory != nil {
-		keys := answerKeys(m.Content.Text(), nil)
+		// The call ids first: each names one answer.
+		var keys []string
 		for _, tc := range m.ToolCalls {
-			keys = slices.Insert(keys, 0, callKey(tc.ID))
+			keys = append(keys, callKey(tc.ID))
+		}
+		if !blank(m.Content.Text()) {
+			keys = append(keys, textKey(memoryContext(c.tier, c.model, msgs[:i]), m.Content.Text()))
 		}
 		for _, k := range keys {
 			if blocks = c.memory.Recall(k); blocks != nil {
@@ -384,7 +396,7 @@ func (c *conversion) messages(msgs []openai.Message) ([]Message, *openai.Error) 
 			if n := len(turns); n == 0 || turns[n-1].role != "assistant" {
 				// Thinking leads its turn: a message merged into a turn
 				// already started cannot bring its own.
-				blocks = c.thinking(m)
+				blocks = c.thinking(msgs, i)
 			}
 		}
 		content, err := contentBlocks(i, m)

@@ -243,12 +243,14 @@ type tierFile struct {
 }
 
 // memoryFile is the optional <case>.memory.json of a translate case: the
-// answers whose thinking the router relayed before, signed by the fake.
+// answers whose thinking the router relayed before, signed by the fake,
+// each with the messages of the request it answered (on the case's tier).
 type memoryFile []struct {
-	ToolCallIDs []string `json:"tool_call_ids"`
-	Text        string   `json:"text"`
-	Reasoning   string   `json:"reasoning"`
-	Redacted    bool     `json:"redacted"`
+	After       []openai.Message `json:"after"`
+	ToolCallIDs []string         `json:"tool_call_ids"`
+	Text        string           `json:"text"`
+	Reasoning   string           `json:"reasoning"`
+	Redacted    bool             `json:"redacted"`
 }
 
 // Placeholders a translate case writes for the signatures and redacted
@@ -320,7 +322,7 @@ func unsign(t *testing.T, r *ConverseRequest) json.RawMessage {
 }
 
 // loadMemory fills a thinking memory from a case's memory file.
-func loadMemory(t *testing.T, name string) *ThinkingMemory {
+func loadMemory(t *testing.T, name string, tier *tiers.Tier) *ThinkingMemory {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("testdata/translate", name+".memory.json"))
 	if err != nil {
@@ -339,7 +341,8 @@ func loadMemory(t *testing.T, name string) *ThinkingMemory {
 		if e.Redacted {
 			blocks = append(blocks, ReasoningContent{RedactedContent: fakebedrock.RedactedData()})
 		}
-		m.Remember(answerKeys(e.Text, e.ToolCallIDs), blocks)
+		context := memoryContext(tier.Name, tier.Bedrock.Active(false).ModelID, e.After)
+		m.Remember(answerKeys(context, e.Text, e.ToolCallIDs), blocks)
 	}
 	return m
 }
@@ -405,7 +408,7 @@ func TestBuildRequest(t *testing.T) {
 			if oerr != nil {
 				t.Fatalf("DecodeRequest refused the input: %s", oerr.Message)
 			}
-			got, oerr := BuildRequestRecalling(req, tier, tier.Bedrock.Active(false), loadMemory(t, name))
+			got, oerr := BuildRequestRecalling(req, tier, tier.Bedrock.Active(false), loadMemory(t, name, tier))
 			kind, other := "converse", "error"
 			if oerr != nil {
 				kind, other = "error", "converse"
