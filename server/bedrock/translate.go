@@ -2,11 +2,9 @@ package bedrock
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
-	"net/http"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -346,16 +344,8 @@ func (c *conversion) messages(msgs []openai.Message) ([]Message, *openai.Error) 
 			if _, err := explicitCachePoint(fmt.Sprintf("messages[%d]", i), m.CacheControl); err != nil {
 				return nil, err
 			}
-			for j, p := range m.Content.Parts {
-				if m.Content.IsString {
-					break
-				}
-				if err := checkPartType(i, j, m.Role, p); err != nil {
-					return nil, err
-				}
-				if _, err := explicitCachePoint(partWhere(i, j), p.CacheControl); err != nil {
-					return nil, err
-				}
+			if err := eachPart(i, m, func(openai.ContentPart, *ContentBlock, *CachePoint) {}); err != nil {
+				return nil, err
 			}
 			continue
 		case "tool":
@@ -859,30 +849,4 @@ func samplerValue(s tiers.Sampler, key string) *float64 {
 		return &v
 	}
 	return nil
-}
-
-// imageBlock turns the data: URL of an image part into a Converse image.
-// Bedrock takes image bytes, not links, so other URLs are refused rather
-// than silently dropped.
-func imageBlock(index int, url string) (*ImageBlock, *openai.Error) {
-	{
-		meta, data, ok := strings.Cut(strings.TrimPrefix(url, "data:"), ",")
-		if !strings.HasPrefix(url, "data:") || !ok || !strings.HasSuffix(meta, ";base64") {
-			return nil, openai.InvalidRequest(fmt.Sprintf("messages[%d]: image_url must be a base64 data: URL for bedrock tiers (Bedrock does not fetch links)", index), "unsupported_image")
-		}
-		format := strings.TrimPrefix(strings.TrimSuffix(meta, ";base64"), "image/")
-		if format == "jpg" {
-			format = "jpeg"
-		}
-		switch format {
-		case "png", "jpeg", "gif", "webp":
-		default:
-			return nil, openai.InvalidRequest(fmt.Sprintf("messages[%d]: image type %q is not supported (png, jpeg, gif or webp)", index, meta), "unsupported_image")
-		}
-		raw, err := base64.StdEncoding.DecodeString(data)
-		if err != nil {
-			return nil, &openai.Error{Status: http.StatusBadRequest, Message: fmt.Sprintf("messages[%d]: image data is not valid base64: %v", index, err), Type: openai.TypeInvalidRequest, Code: "unsupported_image"}
-		}
-		return &ImageBlock{Format: format, Source: ImageSource{Bytes: raw}}, nil
-	}
 }
