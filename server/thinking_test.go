@@ -138,6 +138,22 @@ func readAll(t *testing.T, resp *http.Response) string {
 	}
 }
 
+// addThinkingTier adds thinkingTier to the fixture's models.ini and
+// reloads; it returns the models.ini before and the fake's endpoint.
+func addThinkingTier(t *testing.T, f *fixture) (ini, endpoint []byte) {
+	t.Helper()
+	ini, err := os.ReadFile(f.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint = regexp.MustCompile(`aws_endpoint_url = (\S+)`).FindSubmatch(ini)[1]
+	write(t, f.cfgPath, string(ini)+fmt.Sprintf(thinkingTier, endpoint))
+	if err := f.server.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	return ini, endpoint
+}
+
 // TestThinkingToolLoop is a three-step tool loop with thinking on, from a
 // client that sends each assistant turn back with only reasoning_content
 // (opencode): the router restores the signed thinking it relayed, which
@@ -146,15 +162,7 @@ func readAll(t *testing.T, resp *http.Response) string {
 // thinking off for that request, and the header says so.
 func TestThinkingToolLoop(t *testing.T) {
 	f := newFixture(t)
-	ini, err := os.ReadFile(f.cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoint := regexp.MustCompile(`aws_endpoint_url = (\S+)`).FindSubmatch(ini)[1]
-	write(t, f.cfgPath, string(ini)+fmt.Sprintf(thinkingTier, endpoint))
-	if err := f.server.Reload(); err != nil {
-		t.Fatal(err)
-	}
+	ini, endpoint := addThinkingTier(t, f)
 	step := 0
 	f.fake.Respond(func(r fakebedrock.Request) fakebedrock.Reply {
 		if !fakebedrock.ThinkingEnabled(r.Body) {
@@ -263,5 +271,70 @@ func TestRepairsHeader(t *testing.T) {
 				f.waitLog(fmt.Sprintf("stream=%v", strings.Contains(tt.body, `"stream":true`)), `repairs="`+tt.want+`"`)
 			}
 		})
+	}
+}
+
+// TestThinkingSameTextTwoConversations has two conversations get the same
+// answer text ("Done.") with different thinking, one streamed and one
+// not, then send it back without reasoning_details: each gets its own
+// thinking restored, never the other's.
+func TestThinkingSameTextTwoConversations(t *testing.T) {
+	f := newFixture(t)
+	addThinkingTier(t, f)
+	f.fake.Respond(func(r fakebedrock.Request) fakebedrock.Reply {
+		body := string(r.Body)
+		switch {
+		case !fakebedrock.ThinkingEnabled(r.Body):
+			return fakebedrock.Reply{Text: "Done, without thinking."}
+		case strings.Contains(body, "Thanks"):
+			return fakebedrock.Reply{Text: "You are welcome.", Reasoning: "Be polite."}
+		case strings.Contains(body, "a.go"):
+			return fakebedrock.Reply{Text: "Done.", Reasoning: "Fix a.go by renaming."}
+		}
+		return fakebedrock.Reply{Text: "Done.", Reasoning: "Fix b.go by deleting."}
+	})
+	conversations := []struct {
+		ask, thinking string
+		stream        bool
+	}{
+		{"Fix a.go", "Fix a.go by renaming.", false},
+		{"Fix b.go", "Fix b.go by deleting.", true},
+	}
+	answers := make([]loopAnswer, len(conversations))
+	for i, c := range conversations {
+		answers[i] = askThinking(t, f.url, []any{map[string]any{"role": "user", "content": c.ask}}, c.stream)
+		if answers[i].Content != "Done." || answers[i].Reasoning != c.thinking {
+			t.Fatalf("%s: %q thinking %q", c.ask, answers[i].Content, answers[i].Reasoning)
+		}
+	}
+	for i, c := range conversations {
+		messages := []any{
+			map[string]any{"role": "user", "content": c.ask},
+			map[string]any{"role": "assistant", "content": answers[i].Content, "reasoning_content": answers[i].Reasoning},
+			map[string]any{"role": "user", "content": "Thanks"},
+		}
+		a := askThinking(t, f.url, messages, !c.stream)
+		if a.Repairs != "restored-thinking=1" {
+			t.Errorf("%s: %s = %q, want restored-thinking=1", c.ask, bedrock.RepairsHeader, a.Repairs)
+		}
+		var body struct {
+			Messages []struct {
+				Content []struct {
+					ReasoningContent *struct {
+						ReasoningText struct{ Text string } `json:"reasoningText"`
+					} `json:"reasoningContent"`
+				} `json:"content"`
+			} `json:"messages"`
+		}
+		if err := json.Unmarshal(f.lastRequest().Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		if len(body.Messages) != 3 || body.Messages[1].Content[0].ReasoningContent == nil {
+			t.Errorf("%s: Bedrock got the answer back without thinking: %s", c.ask, f.lastRequest().Body)
+			continue
+		}
+		if got := body.Messages[1].Content[0].ReasoningContent.ReasoningText.Text; got != c.thinking {
+			t.Errorf("%s: the answer came back with the thinking %q, want its own %q", c.ask, got, c.thinking)
+		}
 	}
 }

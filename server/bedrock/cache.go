@@ -1,6 +1,7 @@
 package bedrock
 
 import (
+	"iter"
 	"slices"
 
 	"github.com/llmstack/llmstack/server/openai"
@@ -36,26 +37,7 @@ func placeCachePoints(r *ConverseRequest, b *tiers.Bedrock, modelID string, conv
 // of a one-hour one, and the prefix the client wants kept for an hour
 // holds the shorter ones anyway.
 func longTTLsFirst(r *ConverseRequest) {
-	var points []*CachePoint
-	if r.ToolConfig != nil {
-		for _, t := range r.ToolConfig.Tools {
-			if t.CachePoint != nil {
-				points = append(points, t.CachePoint)
-			}
-		}
-	}
-	for _, s := range r.System {
-		if s.CachePoint != nil {
-			points = append(points, s.CachePoint)
-		}
-	}
-	for _, m := range r.Messages {
-		for _, b := range m.Content {
-			if b.CachePoint != nil {
-				points = append(points, b.CachePoint)
-			}
-		}
-	}
+	points := slices.Collect(cachePoints(r))
 	last := -1
 	for i, cp := range points {
 		if cp.TTL == "1h" {
@@ -67,27 +49,37 @@ func longTTLsFirst(r *ConverseRequest) {
 	}
 }
 
+// cachePoints yields the cache points of a request in the order Bedrock
+// reads the prompt: tools, system, messages.
+func cachePoints(r *ConverseRequest) iter.Seq[*CachePoint] {
+	return func(yield func(*CachePoint) bool) {
+		if r.ToolConfig != nil {
+			for _, t := range r.ToolConfig.Tools {
+				if t.CachePoint != nil && !yield(t.CachePoint) {
+					return
+				}
+			}
+		}
+		for _, s := range r.System {
+			if s.CachePoint != nil && !yield(s.CachePoint) {
+				return
+			}
+		}
+		for _, m := range r.Messages {
+			for _, b := range m.Content {
+				if b.CachePoint != nil && !yield(b.CachePoint) {
+					return
+				}
+			}
+		}
+	}
+}
+
 // countCachePoints counts the cache points in tools, system and messages.
 func countCachePoints(r *ConverseRequest) int {
 	n := 0
-	if r.ToolConfig != nil {
-		for _, t := range r.ToolConfig.Tools {
-			if t.CachePoint != nil {
-				n++
-			}
-		}
-	}
-	for _, s := range r.System {
-		if s.CachePoint != nil {
-			n++
-		}
-	}
-	for _, m := range r.Messages {
-		for _, b := range m.Content {
-			if b.CachePoint != nil {
-				n++
-			}
-		}
+	for range cachePoints(r) {
+		n++
 	}
 	return n
 }

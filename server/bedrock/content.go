@@ -1,6 +1,8 @@
 package bedrock
 
 import (
+	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -51,54 +53,69 @@ func explicitCachePoint(where string, cc *openai.CacheControl) (*CachePoint, *op
 	return &CachePoint{Type: "default", TTL: cc.TTL, explicit: true}, nil
 }
 
+// eachPart checks the parts of message i in order and calls visit with
+// what each gives: media is nil for a text part (the message's text is
+// taken whole) and the image or document block of an image_url or file
+// part; cp is the cache point its cache_control asks for. It refuses a part
+// the message's role has no place for, a bad cache_control, and an image
+// or file Bedrock would not take, so no part is dropped without a word.
+func eachPart(i int, m openai.Message, visit func(p openai.ContentPart, media *ContentBlock, cp *CachePoint)) *openai.Error {
+	if m.Content.IsString {
+		return nil
+	}
+	for j, p := range m.Content.Parts {
+		where := partWhere(i, j)
+		if err := checkPartType(i, j, m.Role, p); err != nil {
+			return err
+		}
+		cp, err := explicitCachePoint(where, p.CacheControl)
+		if err != nil {
+			return err
+		}
+		var media *ContentBlock
+		switch p.Type {
+		case "image_url":
+			img, err := imageBlock(where, p.ImageURL)
+			if err != nil {
+				return err
+			}
+			media = &ContentBlock{Image: img}
+		case "file":
+			doc, img, err := fileBlock(where, p.File)
+			if err != nil {
+				return err
+			}
+			media = &ContentBlock{Document: doc, Image: img}
+		}
+		visit(p, media, cp)
+	}
+	return nil
+}
+
 // contentBlocks translates the content of a user or assistant message:
 // its text (the text parts joined, as one block), then its images and
 // files in order, each followed by the cache point its cache_control asks
 // for; a cache_control on a text part puts one after the text, one on
 // the message after everything.
 func contentBlocks(i int, m openai.Message) ([]ContentBlock, *openai.Error) {
-	var blocks []ContentBlock
+	var blocks, media []ContentBlock
 	var textCache *CachePoint
 	if text := m.Content.Text(); !blank(text) {
 		blocks = append(blocks, ContentBlock{Text: text})
 	}
-	var media []ContentBlock
-	for j, p := range m.Content.Parts {
-		if m.Content.IsString {
-			break
-		}
-		if err := checkPartType(i, j, m.Role, p); err != nil {
-			return nil, err
-		}
-		cp, err := explicitCachePoint(partWhere(i, j), p.CacheControl)
-		if err != nil {
-			return nil, err
-		}
-		switch p.Type {
-		case "text":
-			if cp != nil && p.Text != nil && !blank(*p.Text) {
-				textCache = cp
+	err := eachPart(i, m, func(p openai.ContentPart, block *ContentBlock, cp *CachePoint) {
+		switch {
+		case block != nil:
+			media = append(media, *block)
+			if cp != nil {
+				media = append(media, ContentBlock{CachePoint: cp})
 			}
-			continue
-		case "image_url":
-			if p.ImageURL == nil {
-				continue
-			}
-			img, err := imageBlock(i, p.ImageURL.URL)
-			if err != nil {
-				return nil, err
-			}
-			media = append(media, ContentBlock{Image: img})
-		case "file":
-			doc, img, err := fileBlock(partWhere(i, j), p.File)
-			if err != nil {
-				return nil, err
-			}
-			media = append(media, ContentBlock{Document: doc, Image: img})
+		case cp != nil && p.Text != nil && !blank(*p.Text):
+			textCache = cp
 		}
-		if cp != nil {
-			media = append(media, ContentBlock{CachePoint: cp})
-		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	if textCache != nil && len(blocks) > 0 {
 		blocks = append(blocks, ContentBlock{CachePoint: textCache})
@@ -130,37 +147,16 @@ func toolResultContent(i int, m openai.Message) (_ []ToolResultContent, cache *C
 	if err != nil {
 		return nil, nil, err
 	}
-	for j, p := range m.Content.Parts {
-		if m.Content.IsString {
-			break
-		}
-		if err := checkPartType(i, j, m.Role, p); err != nil {
-			return nil, nil, err
-		}
-		cp, err := explicitCachePoint(partWhere(i, j), p.CacheControl)
-		if err != nil {
-			return nil, nil, err
-		}
+	err = eachPart(i, m, func(_ openai.ContentPart, block *ContentBlock, cp *CachePoint) {
 		if cache == nil {
 			cache = cp
 		}
-		switch p.Type {
-		case "image_url":
-			if p.ImageURL == nil {
-				continue
-			}
-			img, err := imageBlock(i, p.ImageURL.URL)
-			if err != nil {
-				return nil, nil, err
-			}
-			out = append(out, ToolResultContent{Image: img})
-		case "file":
-			doc, img, err := fileBlock(partWhere(i, j), p.File)
-			if err != nil {
-				return nil, nil, err
-			}
-			out = append(out, ToolResultContent{Document: doc, Image: img})
+		if block != nil {
+			out = append(out, ToolResultContent{Image: block.Image, Document: block.Document})
 		}
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	if len(out) == 0 {
 		out = []ToolResultContent{{Text: EmptyToolResultText}}
@@ -189,4 +185,58 @@ func resultAsBlocks(id string, content []ToolResultContent) []ContentBlock {
 		text = strings.Join(texts, "\n")
 	}
 	return append([]ContentBlock{{Text: resultAsText(id, text)}}, media...)
+}
+
+// imageMIME maps image MIME types to Converse image formats.
+var imageMIME = map[string]string{"image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg", "image/gif": "gif", "image/webp": "webp"}
+
+// errNotDataURL is decodeDataURL's answer for data that is not a base64
+// data: URL.
+var errNotDataURL = errors.New("not a base64 data: URL")
+
+// decodeDataURL reads a base64 data: URL (data:image/png;base64,…, other
+// parameters allowed) or, when bare is set, base64 alone. It returns the
+// URL's MIME type in lower case ("" for bare base64) and the bytes, which
+// may be none: what is empty is for the caller to name.
+func decodeDataURL(data string, bare bool) (mime string, raw []byte, _ error) {
+	if rest, ok := strings.CutPrefix(data, "data:"); ok {
+		meta, payload, found := strings.Cut(rest, ",")
+		params := strings.Split(meta, ";")
+		if !found || params[len(params)-1] != "base64" {
+			return "", nil, errNotDataURL
+		}
+		mime, data = strings.ToLower(strings.TrimSpace(params[0])), payload
+	} else if !bare {
+		return "", nil, errNotDataURL
+	}
+	raw, err := base64.StdEncoding.DecodeString(data)
+	return mime, raw, err
+}
+
+// imageBlock turns the image_url of an image part into a Converse image.
+// Bedrock takes image bytes, not links, so other URLs are refused rather
+// than silently dropped, as are a part without a URL and an empty image.
+// where names the part for errors.
+func imageBlock(where string, u *openai.ImageURL) (*ImageBlock, *openai.Error) {
+	bad := func(format string, args ...any) (*ImageBlock, *openai.Error) {
+		return nil, openai.InvalidRequest(where+": "+fmt.Sprintf(format, args...), "unsupported_image")
+	}
+	if u == nil || u.URL == "" {
+		return bad(`an "image_url" part needs image_url.url: the image as a base64 data: URL`)
+	}
+	mime, raw, err := decodeDataURL(u.URL, false)
+	switch {
+	case errors.Is(err, errNotDataURL):
+		return bad("image_url must be a base64 data: URL for bedrock tiers (Bedrock does not fetch links)")
+	case err != nil:
+		return bad("image data is not valid base64: %v", err)
+	}
+	format, ok := imageMIME[mime]
+	if !ok {
+		return bad("image type %q is not supported (png, jpeg, gif or webp)", mime)
+	}
+	if len(raw) == 0 {
+		return bad("the image is empty")
+	}
+	return &ImageBlock{Format: format, Source: ImageSource{Bytes: raw}}, nil
 }

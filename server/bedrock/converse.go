@@ -25,6 +25,9 @@ type ConverseRequest struct {
 	// Repairs names what the translation changed so Bedrock takes the
 	// request; it is told to the client, never sent to Bedrock.
 	Repairs Repairs `json:"-"`
+	// memoryContext is what the answer's thinking is remembered with
+	// besides its text (see memoryContext).
+	memoryContext string
 }
 
 // ModelFields are the model-specific request fields, in the names of the

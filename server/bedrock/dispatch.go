@@ -108,7 +108,7 @@ func (d *Dispatcher) Serve(w http.ResponseWriter, r *http.Request, ep openai.End
 			return fail(HTTPError(err, call))
 		}
 		answer := AnswerFrom(resp)
-		d.Memory.Remember(answer.memoryKeys(), answer.Thinking)
+		d.Memory.Remember(answer.memoryKeys(creq.memoryContext), answer.Thinking)
 		if resp.Usage != nil {
 			out.Usage = &answer.Usage
 		}
@@ -140,7 +140,7 @@ func (d *Dispatcher) Serve(w http.ResponseWriter, r *http.Request, ep openai.End
 	if rl.finish != "" {
 		// Remembered once the answer is whole, even if the client left
 		// at the end: it may still send the turn back.
-		d.Memory.Remember(rl.answerThinking())
+		d.Memory.Remember(rl.answerThinking(creq.memoryContext))
 	}
 	if err != nil || r.Context().Err() != nil {
 		out.ClientGone = true

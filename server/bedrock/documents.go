@@ -1,7 +1,7 @@
 package bedrock
 
 import (
-	"encoding/base64"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -43,10 +43,6 @@ var documentExtensions = map[string]string{
 	"html": "html", "htm": "html", "txt": "txt", "text": "txt", "md": "md", "markdown": "md",
 }
 
-// imageMIME maps image MIME types to Converse image formats: a "file"
-// part may carry an image.
-var imageMIME = map[string]string{"image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg", "image/gif": "gif", "image/webp": "webp"}
-
 // fileBlock turns a "file" part into a document block, or an image block
 // when the file is an image. where names the part for errors
 // ("messages[1].content[2]").
@@ -64,20 +60,13 @@ func fileBlock(where string, f *openai.File) (*DocumentBlock, *ImageBlock, *open
 	if f.Filename != "" {
 		label = fmt.Sprintf("%q", f.Filename)
 	}
-	mime, data := "", f.FileData
-	if rest, ok := strings.CutPrefix(data, "data:"); ok {
-		meta, payload, found := strings.Cut(rest, ",")
-		params := strings.Split(meta, ";")
-		if !found || params[len(params)-1] != "base64" {
-			return bad("file_data of %s must be a base64 data: URL (data:application/pdf;base64,...)", label)
-		}
-		mime, data = strings.ToLower(strings.TrimSpace(params[0])), payload
-	}
-	raw, err := base64.StdEncoding.DecodeString(data)
-	if err != nil {
+	mime, raw, err := decodeDataURL(f.FileData, true)
+	switch {
+	case errors.Is(err, errNotDataURL):
+		return bad("file_data of %s must be a base64 data: URL (data:application/pdf;base64,...)", label)
+	case err != nil:
 		return bad("file_data of %s is not valid base64: %v", label, err)
-	}
-	if len(raw) == 0 {
+	case len(raw) == 0:
 		return bad("%s is empty", label)
 	}
 	if format, ok := imageMIME[mime]; ok {

@@ -1,11 +1,16 @@
 package bedrock
 
 import (
+	"bytes"
 	"container/list"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/llmstack/llmstack/server/openai"
 )
 
 // Bounds of the thinking memory: enough for the tool loops of a working
@@ -21,9 +26,9 @@ const (
 // without them (opencode keeps only the text, as reasoning_content) can
 // lead with them again, as Bedrock requires in a tool loop with thinking
 // on. Entries are found by what clients return verbatim: the tool-call ids
-// the router issued and the answer's text. It is bounded in entries and
-// bytes, forgets entries after an hour, and is never logged: thinking is
-// the user's content. Safe for concurrent use.
+// the router issued, and the answer's text with the turn it replied to. It
+// is bounded in entries and bytes, forgets entries after an hour, and is
+// never logged: thinking is the user's content. Safe for concurrent use.
 type ThinkingMemory struct {
 	maxEntries, maxBytes int
 	ttl                  time.Duration
@@ -36,7 +41,8 @@ type ThinkingMemory struct {
 }
 
 type memoryEntry struct {
-	key     string
+	key string
+	// blocks is nil for an ambiguous key.
 	blocks  []ReasoningContent
 	size    int
 	expires time.Time
@@ -52,31 +58,85 @@ func newThinkingMemory(entries, bytes int, ttl time.Duration, now func() time.Ti
 }
 
 // callKey and textKey are the memory's keys for an answer's tool call id
-// and its text (hashed, so the text is not held twice).
+// and its text. A call id the router issued names one answer; a text such
+// as "Done." can be any conversation's, so its key holds the context too
+// (see memoryContext). Both are hashed, so the text is not held twice.
 func callKey(id string) string { return "call\x00" + id }
 
-func textKey(text string) string {
-	sum := sha256.Sum256([]byte(text))
+func textKey(context, text string) string {
+	sum := sha256.Sum256([]byte(context + "\x00" + text))
 	return "text\x00" + hex.EncodeToString(sum[:])
 }
 
 // answerKeys are the keys an answer with this text and these tool call
-// ids is remembered under.
-func answerKeys(text string, callIDs []string) []string {
+// ids, given in the context of memoryContext, is remembered under. The
+// text comes first so that, oldest first, it is forgotten before the call
+// ids, the surer keys.
+func answerKeys(context, text string, callIDs []string) []string {
 	var keys []string
+	if !blank(text) {
+		keys = append(keys, textKey(context, text))
+	}
 	for _, id := range callIDs {
 		if id != "" {
 			keys = append(keys, callKey(id))
 		}
 	}
-	if !blank(text) {
-		keys = append(keys, textKey(text))
-	}
 	return keys
 }
 
+// memoryContext tells an answer's text from the same text in another
+// conversation or on another tier: it digests the tier and model that
+// answer, and the turn the answer replies to (the user and tool messages
+// after the assistant's previous turn), as clients send it back verbatim.
+// before is the history up to the answer: a request's messages when its
+// answer is remembered, the messages before an assistant turn sent back
+// when it is restored. System prompts, earlier turns and cache_control
+// marks are left out: clients rewrite them between requests.
+func memoryContext(tier, model string, before []openai.Message) string {
+	h := sha256.New()
+	field := func(s string) {
+		// Length-prefixed, so no two contexts write the same bytes.
+		fmt.Fprintf(h, "%d:%s", len(s), s)
+	}
+	field(tier)
+	field(model)
+	start := len(before)
+	for start > 0 && before[start-1].Role != "assistant" {
+		start--
+	}
+	for _, m := range before[start:] {
+		if m.Role == "system" || m.Role == "developer" {
+			continue
+		}
+		field(m.Role)
+		field(m.ToolCallID)
+		for _, p := range m.Content.Parts {
+			field(p.Type)
+			if p.Text != nil {
+				field(*p.Text)
+			}
+			if p.ImageURL != nil {
+				field(p.ImageURL.URL)
+			}
+			if p.File != nil {
+				field(p.File.Filename)
+				field(p.File.FileData)
+				field(p.File.FileID)
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ambiguousSize is what an ambiguous key counts against the byte bound.
+const ambiguousSize = 64
+
 // Remember keeps the thinking blocks of an answer under each of keys. A
-// set of blocks larger than the whole memory is not kept.
+// set of blocks larger than the whole memory is not kept. A key that
+// holds other blocks already is ambiguous (two answers with one text and
+// one context): it keeps neither, for the rest of the hour, since
+// restoring either could give a conversation another's thinking.
 func (m *ThinkingMemory) Remember(keys []string, blocks []ReasoningContent) {
 	if m == nil || len(blocks) == 0 || len(keys) == 0 {
 		return
@@ -91,24 +151,40 @@ func (m *ThinkingMemory) Remember(keys []string, blocks []ReasoningContent) {
 	if size > m.maxBytes {
 		return
 	}
-	blocks = append([]ReasoningContent(nil), blocks...)
+	blocks = slices.Clone(blocks)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	expires := m.now().Add(m.ttl)
+	now := m.now()
+	expires := now.Add(m.ttl)
 	for _, k := range keys {
+		e := &memoryEntry{key: k, blocks: blocks, size: size, expires: expires}
 		if el, ok := m.entries[k]; ok {
+			old := el.Value.(*memoryEntry)
+			if now.Before(old.expires) && !sameBlocks(old.blocks, blocks) {
+				e.blocks, e.size = nil, ambiguousSize
+			}
 			m.remove(el)
 		}
-		m.entries[k] = m.order.PushBack(&memoryEntry{key: k, blocks: blocks, size: size, expires: expires})
-		m.bytes += size
+		m.entries[k] = m.order.PushBack(e)
+		m.bytes += e.size
 	}
 	for m.order.Len() > m.maxEntries || m.bytes > m.maxBytes {
 		m.remove(m.order.Front())
 	}
 }
 
+// sameBlocks reports whether a and b are the same thinking blocks.
+func sameBlocks(a, b []ReasoningContent) bool {
+	return slices.EqualFunc(a, b, func(x, y ReasoningContent) bool {
+		if (x.ReasoningText == nil) != (y.ReasoningText == nil) || !bytes.Equal(x.RedactedContent, y.RedactedContent) {
+			return false
+		}
+		return x.ReasoningText == nil || *x.ReasoningText == *y.ReasoningText
+	})
+}
+
 // Recall returns the blocks remembered under key, or nil when there are
-// none (never kept, forgotten, or expired).
+// none (never kept, forgotten, expired, or ambiguous).
 func (m *ThinkingMemory) Recall(key string) []ReasoningContent {
 	if m == nil {
 		return nil

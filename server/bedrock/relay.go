@@ -124,12 +124,13 @@ func (r *relay) reasoning(block int32, delta types.ReasoningContentBlockDelta) e
 }
 
 // answerThinking is the streamed answer's thinking, with the keys to
-// remember it under.
-func (r *relay) answerThinking() (keys []string, blocks []ReasoningContent) {
+// remember it under in the context of the request
+// (ConverseRequest.memoryContext).
+func (r *relay) answerThinking(context string) (keys []string, blocks []ReasoningContent) {
 	for _, i := range r.thinkingOrder {
 		blocks = append(blocks, *r.thinking[i])
 	}
-	return answerKeys(r.text.String(), r.callIDs), blocks
+	return answerKeys(context, r.text.String(), r.callIDs), blocks
 }
 
 // closeToolCall sends "{}" as the arguments of a tool call that got none

@@ -544,9 +544,9 @@ func TestRelayKeepsThinking(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	keys, blocks := rl.answerThinking()
+	keys, blocks := rl.answerThinking("ctx")
 	assertJSONEqual(t, "blocks", blocks, `[{"reasoningText":{"text":"Look first.","signature":"c2ln"}},{"redactedContent":"AAEC"}]`)
-	if want := answerKeys("Listing.", []string{"tooluse_1"}); strings.Join(keys, "|") != strings.Join(want, "|") {
+	if want := answerKeys("ctx", "Listing.", []string{"tooluse_1"}); strings.Join(keys, "|") != strings.Join(want, "|") {
 		t.Errorf("keys = %q, want %q", keys, want)
 	}
 }

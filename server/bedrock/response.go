@@ -117,13 +117,14 @@ func reasoningDetail(index int, b ReasoningContent) openai.ReasoningDetail {
 }
 
 // memoryKeys are the keys the answer's thinking is remembered under: the
-// tool call ids the client got and the text it will send back.
-func (a Answer) memoryKeys() []string {
+// tool call ids the client got and the text it will send back, in the
+// context of the request (ConverseRequest.memoryContext).
+func (a Answer) memoryKeys(context string) []string {
 	ids := make([]string, len(a.ToolCalls))
 	for i, tc := range a.ToolCalls {
 		ids[i] = tc.ID
 	}
-	return answerKeys(a.Text, ids)
+	return answerKeys(context, a.Text, ids)
 }
 
 // TextCompletion renders the answer as a text_completion.

@@ -2,11 +2,9 @@ package bedrock
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
-	"net/http"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -85,8 +83,11 @@ func BuildRequestRecalling(req *openai.ChatRequest, tier *tiers.Tier, target tie
 	out := &ConverseRequest{ModelID: target.ModelID}
 	conv := &conversion{repairs: &out.Repairs}
 	if plan != nil {
-		conv.memory = memory
+		conv.memory, conv.tier, conv.model = memory, tier.Name, target.ModelID
 	}
+	// The answer to this request is remembered in the context the next
+	// request restores it in: its history up to here.
+	out.memoryContext = memoryContext(tier.Name, target.ModelID, msgs)
 	converted, err := conv.messages(msgs)
 	if err != nil {
 		return nil, err
@@ -277,6 +278,9 @@ func ConvertMessages(msgs []openai.Message) ([]Message, *openai.Error) {
 type conversion struct {
 	repairs *Repairs
 	memory  *ThinkingMemory
+	// tier and model answer the request: with the history before an
+	// assistant turn, the context its text was remembered in.
+	tier, model string
 	// restored counts assistant turns whose thinking came back from
 	// memory, dropped the reasoning_details Bedrock cannot take back.
 	restored, dropped int
@@ -284,18 +288,24 @@ type conversion struct {
 
 // thinking gives the thinking blocks an assistant message leads with: the
 // reasoning_details it carries, else those the memory kept for its tool
-// call ids or its text. A message with nothing else to say gets none: a
-// turn of thinking alone tells the model nothing.
-func (c *conversion) thinking(m openai.Message) []ContentBlock {
+// call ids or for its text after the history before it (msgs[i] is the
+// message). A message with nothing else to say gets none: a turn of
+// thinking alone tells the model nothing.
+func (c *conversion) thinking(msgs []openai.Message, i int) []ContentBlock {
+	m := msgs[i]
 	if len(m.ToolCalls) == 0 && blank(m.Content.Text()) {
 		return nil
 	}
 	blocks, dropped := reasoningFromDetails(m.ReasoningDetails)
 	c.dropped += dropped
 	if len(blocks) == 0 && c.memory != nil {
-		keys := answerKeys(m.Content.Text(), nil)
+		// The call ids first: each names one answer.
+		var keys []string
 		for _, tc := range m.ToolCalls {
-			keys = slices.Insert(keys, 0, callKey(tc.ID))
+			keys = append(keys, callKey(tc.ID))
+		}
+		if !blank(m.Content.Text()) {
+			keys = append(keys, textKey(memoryContext(c.tier, c.model, msgs[:i]), m.Content.Text()))
 		}
 		for _, k := range keys {
 			if blocks = c.memory.Recall(k); blocks != nil {
@@ -334,16 +344,8 @@ func (c *conversion) messages(msgs []openai.Message) ([]Message, *openai.Error) 
 			if _, err := explicitCachePoint(fmt.Sprintf("messages[%d]", i), m.CacheControl); err != nil {
 				return nil, err
 			}
-			for j, p := range m.Content.Parts {
-				if m.Content.IsString {
-					break
-				}
-				if err := checkPartType(i, j, m.Role, p); err != nil {
-					return nil, err
-				}
-				if _, err := explicitCachePoint(partWhere(i, j), p.CacheControl); err != nil {
-					return nil, err
-				}
+			if err := eachPart(i, m, func(openai.ContentPart, *ContentBlock, *CachePoint) {}); err != nil {
+				return nil, err
 			}
 			continue
 		case "tool":
@@ -384,7 +386,7 @@ func (c *conversion) messages(msgs []openai.Message) ([]Message, *openai.Error) 
 			if n := len(turns); n == 0 || turns[n-1].role != "assistant" {
 				// Thinking leads its turn: a message merged into a turn
 				// already started cannot bring its own.
-				blocks = c.thinking(m)
+				blocks = c.thinking(msgs, i)
 			}
 		}
 		content, err := contentBlocks(i, m)
@@ -847,30 +849,4 @@ func samplerValue(s tiers.Sampler, key string) *float64 {
 		return &v
 	}
 	return nil
-}
-
-// imageBlock turns the data: URL of an image part into a Converse image.
-// Bedrock takes image bytes, not links, so other URLs are refused rather
-// than silently dropped.
-func imageBlock(index int, url string) (*ImageBlock, *openai.Error) {
-	{
-		meta, data, ok := strings.Cut(strings.TrimPrefix(url, "data:"), ",")
-		if !strings.HasPrefix(url, "data:") || !ok || !strings.HasSuffix(meta, ";base64") {
-			return nil, openai.InvalidRequest(fmt.Sprintf("messages[%d]: image_url must be a base64 data: URL for bedrock tiers (Bedrock does not fetch links)", index), "unsupported_image")
-		}
-		format := strings.TrimPrefix(strings.TrimSuffix(meta, ";base64"), "image/")
-		if format == "jpg" {
-			format = "jpeg"
-		}
-		switch format {
-		case "png", "jpeg", "gif", "webp":
-		default:
-			return nil, openai.InvalidRequest(fmt.Sprintf("messages[%d]: image type %q is not supported (png, jpeg, gif or webp)", index, meta), "unsupported_image")
-		}
-		raw, err := base64.StdEncoding.DecodeString(data)
-		if err != nil {
-			return nil, &openai.Error{Status: http.StatusBadRequest, Message: fmt.Sprintf("messages[%d]: image data is not valid base64: %v", index, err), Type: openai.TypeInvalidRequest, Code: "unsupported_image"}
-		}
-		return &ImageBlock{Format: format, Source: ImageSource{Bytes: raw}}, nil
-	}
 }

@@ -243,12 +243,14 @@ type tierFile struct {
 }
 
 // memoryFile is the optional <case>.memory.json of a translate case: the
-// answers whose thinking the router relayed before, signed by the fake.
+// answers whose thinking the router relayed before, signed by the fake,
+// each with the messages of the request it answered (on the case's tier).
 type memoryFile []struct {
-	ToolCallIDs []string `json:"tool_call_ids"`
-	Text        string   `json:"text"`
-	Reasoning   string   `json:"reasoning"`
-	Redacted    bool     `json:"redacted"`
+	After       []openai.Message `json:"after"`
+	ToolCallIDs []string         `json:"tool_call_ids"`
+	Text        string           `json:"text"`
+	Reasoning   string           `json:"reasoning"`
+	Redacted    bool             `json:"redacted"`
 }
 
 // Placeholders a translate case writes for the signatures and redacted
@@ -320,7 +322,7 @@ func unsign(t *testing.T, r *ConverseRequest) json.RawMessage {
 }
 
 // loadMemory fills a thinking memory from a case's memory file.
-func loadMemory(t *testing.T, name string) *ThinkingMemory {
+func loadMemory(t *testing.T, name string, tier *tiers.Tier) *ThinkingMemory {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("testdata/translate", name+".memory.json"))
 	if err != nil {
@@ -339,7 +341,8 @@ func loadMemory(t *testing.T, name string) *ThinkingMemory {
 		if e.Redacted {
 			blocks = append(blocks, ReasoningContent{RedactedContent: fakebedrock.RedactedData()})
 		}
-		m.Remember(answerKeys(e.Text, e.ToolCallIDs), blocks)
+		context := memoryContext(tier.Name, tier.Bedrock.Active(false).ModelID, e.After)
+		m.Remember(answerKeys(context, e.Text, e.ToolCallIDs), blocks)
 	}
 	return m
 }
@@ -405,7 +408,7 @@ func TestBuildRequest(t *testing.T) {
 			if oerr != nil {
 				t.Fatalf("DecodeRequest refused the input: %s", oerr.Message)
 			}
-			got, oerr := BuildRequestRecalling(req, tier, tier.Bedrock.Active(false), loadMemory(t, name))
+			got, oerr := BuildRequestRecalling(req, tier, tier.Bedrock.Active(false), loadMemory(t, name, tier))
 			kind, other := "converse", "error"
 			if oerr != nil {
 				kind, other = "error", "converse"
@@ -875,31 +878,38 @@ func TestRepeatedToolCallIDs(t *testing.T) {
 }
 
 // TestConvertMessagesImageErrors checks the 400s for images Bedrock cannot
-// take, with the index of the offending message.
+// take, naming the offending part, in a user message and in a tool result.
 func TestConvertMessagesImageErrors(t *testing.T) {
 	cases := []struct {
-		url  string
-		want string
+		image *openai.ImageURL
+		want  string
 	}{
-		{"https://example.com/cat.png", "messages[1]: image_url must be a base64 data: URL for bedrock tiers (Bedrock does not fetch links)"},
-		{"data:image/png,abc", "messages[1]: image_url must be a base64 data: URL for bedrock tiers (Bedrock does not fetch links)"},
-		{"data:image/png;base64", "messages[1]: image_url must be a base64 data: URL for bedrock tiers (Bedrock does not fetch links)"},
-		{"data:image/svg+xml;base64,PHN2Zz4=", `messages[1]: image type "image/svg+xml;base64" is not supported (png, jpeg, gif or webp)`},
-		{"data:image/bmp;base64,Qk0=", `messages[1]: image type "image/bmp;base64" is not supported (png, jpeg, gif or webp)`},
-		{"data:image/png;base64,***", "messages[1]: image data is not valid base64: illegal base64 data at input byte 0"},
+		{&openai.ImageURL{URL: "https://example.com/cat.png"}, "image_url must be a base64 data: URL for bedrock tiers (Bedrock does not fetch links)"},
+		{&openai.ImageURL{URL: "data:image/png,abc"}, "image_url must be a base64 data: URL for bedrock tiers (Bedrock does not fetch links)"},
+		{&openai.ImageURL{URL: "data:image/png;base64"}, "image_url must be a base64 data: URL for bedrock tiers (Bedrock does not fetch links)"},
+		{&openai.ImageURL{URL: "data:image/svg+xml;base64,PHN2Zz4="}, `image type "image/svg+xml" is not supported (png, jpeg, gif or webp)`},
+		{&openai.ImageURL{URL: "data:image/bmp;base64,Qk0="}, `image type "image/bmp" is not supported (png, jpeg, gif or webp)`},
+		{&openai.ImageURL{URL: "data:image/png;base64,***"}, "image data is not valid base64: illegal base64 data at input byte 0"},
+		{&openai.ImageURL{URL: "data:image/png;base64,"}, "the image is empty"},
+		{&openai.ImageURL{}, `an "image_url" part needs image_url.url: the image as a base64 data: URL`},
+		{nil, `an "image_url" part needs image_url.url: the image as a base64 data: URL`},
 	}
+	call := openai.Message{Role: "assistant", ToolCalls: []openai.ToolCall{{ID: "call_1", Type: "function", Function: openai.FunctionCall{Name: "shot", Arguments: json.RawMessage(`{}`)}}}}
 	for _, tc := range cases {
-		in := []openai.Message{
-			{Role: "system", Content: textContent("s")},
-			{Role: "user", Content: openai.Content{Parts: []openai.ContentPart{{Type: "image_url", ImageURL: &openai.ImageURL{URL: tc.url}}}}},
-		}
-		_, err := ConvertMessages(in)
-		if err == nil {
-			t.Errorf("%s: accepted", tc.url)
-			continue
-		}
-		if err.Message != tc.want || err.Status != http.StatusBadRequest || err.Code != "unsupported_image" || err.Type != openai.TypeInvalidRequest {
-			t.Errorf("%s: %d %s %s %q\nwant 400 unsupported_image %q", tc.url, err.Status, err.Type, err.Code, err.Message, tc.want)
+		parts := openai.Content{Parts: []openai.ContentPart{{Type: "text", Text: new(string)}, {Type: "image_url", ImageURL: tc.image}}}
+		for _, in := range [][]openai.Message{
+			{{Role: "system", Content: textContent("s")}, {Role: "user", Content: parts}},
+			{call, {Role: "tool", ToolCallID: "call_1", Content: parts}},
+		} {
+			want := "messages[1].content[1]: " + tc.want
+			_, err := ConvertMessages(in)
+			if err == nil {
+				t.Errorf("%+v in a %s message: accepted", tc.image, in[1].Role)
+				continue
+			}
+			if err.Message != want || err.Status != http.StatusBadRequest || err.Code != "unsupported_image" || err.Type != openai.TypeInvalidRequest {
+				t.Errorf("%+v in a %s message: %d %s %s %q\nwant 400 unsupported_image %q", tc.image, in[1].Role, err.Status, err.Type, err.Code, err.Message, want)
+			}
 		}
 	}
 }

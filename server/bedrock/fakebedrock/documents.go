@@ -90,6 +90,39 @@ func validateDocuments(req converseBody) string {
 	return ""
 }
 
+// validateImages checks that every image block, in messages and in tool
+// results, holds bytes: Bedrock refuses a zero-byte image.
+func validateImages(req converseBody) string {
+	check := func(where string, img any) string {
+		m, _ := img.(map[string]any)
+		src, _ := m["source"].(map[string]any)
+		b64, _ := src["bytes"].(string)
+		if raw, err := base64.StdEncoding.DecodeString(b64); err != nil || len(raw) == 0 {
+			return fmt.Sprintf("1 validation error detected: Value at '%s.source.bytes' failed to satisfy constraint: Member must have length greater than or equal to 1", where)
+		}
+		return ""
+	}
+	for i, m := range req.Messages {
+		for j, b := range m.Content {
+			if img, ok := b["image"]; ok {
+				if msg := check(fmt.Sprintf("messages.%d.member.content.%d.member.image", i, j), img); msg != "" {
+					return msg
+				}
+			}
+			tr, _ := b["toolResult"].(map[string]any)
+			content, _ := tr["content"].([]any)
+			for k, c := range content {
+				if cm, ok := c.(map[string]any); ok && cm["image"] != nil {
+					if msg := check(fmt.Sprintf("messages.%d.member.content.%d.member.toolResult.content.%d.member.image", i, j, k), cm["image"]); msg != "" {
+						return msg
+					}
+				}
+			}
+		}
+	}
+	return ""
+}
+
 // validateCacheTTLs checks that every cache point's ttl, when set, is one
 // Bedrock has, and that no five-minute cache point comes before a one-hour
 // one (tools, then system, then messages).

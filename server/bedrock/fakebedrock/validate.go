@@ -146,6 +146,9 @@ func validate(body []byte) string {
 	if msg := validateDocuments(req); msg != "" {
 		return msg
 	}
+	if msg := validateImages(req); msg != "" {
+		return msg
+	}
 	return ""
 }
 
