@@ -3,6 +3,7 @@ package tiers
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -174,16 +175,53 @@ func stripComment(line string) (string, bool) {
 }
 
 // notALine describes a line that is neither a section header nor
-// "key = value" by its first word only: the rest may be a secret.
+// "key = value" by as little as needed to find it: its first word when
+// that reads like a key or section name, else only the word's first
+// characters and its length. A line without a delimiter or a space may
+// well be a pasted secret.
 func notALine(line, what string) string {
-	word := line
+	word, rest := line, false
 	if i := strings.IndexFunc(line, func(r rune) bool { return unicode.IsSpace(r) || r == '=' || r == ':' }); i >= 0 {
-		word = line[:i]
+		word, rest = line[:i], true
 	}
-	if word == line {
-		return fmt.Sprintf("%q %s", word, what)
+	shown := fmt.Sprintf("%q", word)
+	if !nameLike(word, rest) {
+		shown = fmt.Sprintf("%q (%d characters)", string([]rune(word)[:min(4, utf8.RuneCountInString(word))])+"…", utf8.RuneCountInString(word))
 	}
-	return fmt.Sprintf("%q… %s (the rest of the line is not shown, in case it is a secret)", word, what)
+	if !rest {
+		return fmt.Sprintf("%s %s", shown, what)
+	}
+	return fmt.Sprintf("%s… %s (the rest of the line is not shown, in case it is a secret)", shown, what)
+}
+
+// nameLike reports whether word, the start of a line that is not
+// "key = value", reads as a section header ("[code-fast") or, when more
+// follows on its line, as a key name ("aws_secret_access_key"), rather
+// than as something that could be a secret. A word alone on its line is
+// shown only when it opens a section header.
+func nameLike(word string, more bool) bool {
+	header := strings.HasPrefix(word, "[")
+	if (!header && !more) || utf8.RuneCountInString(word) > 40 || credentialShape(word) != "" {
+		return false
+	}
+	var upper, lower, digit bool
+	for _, r := range strings.TrimPrefix(word, "[") {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			upper = true
+		case r >= 'a' && r <= 'z':
+			lower = true
+		case r >= '0' && r <= '9':
+			digit = true
+		case r == '_' || r == '-' || r == '.':
+		default:
+			return false
+		}
+	}
+	if header {
+		return !(upper && lower && digit) // section names hold digits (qwen3-30b), tokens mix all three
+	}
+	return !digit // key names have none
 }
 
 // secretKeys may never appear in models.ini: the file is meant to be
@@ -204,6 +242,23 @@ func credentialIn(s string) string {
 		if strings.Contains(norm, k) {
 			return k
 		}
+	}
+	return ""
+}
+
+var (
+	accessKeyIDRE   = regexp.MustCompile(`\b(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b`)
+	bedrockAPIKeyRE = regexp.MustCompile(`\bABSK[A-Za-z0-9+/=]{20,}`)
+)
+
+// credentialShape says what credential s holds by its shape (an AWS access
+// key id, a Bedrock API key), whatever key it is under, or "".
+func credentialShape(s string) string {
+	switch {
+	case accessKeyIDRE.MatchString(s):
+		return "an AWS access key id"
+	case bedrockAPIKeyRE.MatchString(s):
+		return "a Bedrock API key"
 	}
 	return ""
 }
