@@ -250,8 +250,14 @@ func (p *parser) values(sec *section) map[string]string {
 				p.withheld[sec.name+"\x00"+e.name] = true
 				v = ""
 			}
+			what := ""
 			if cred := credentialIn(v); cred != "" {
-				p.fail(sec.name, e.name, "", fmt.Sprintf("environment variable %s names %s: %s", ref.name, cred, credentialAdvice))
+				what = "names " + cred
+			} else if shape := credentialShape(v); shape != "" && !isAPIKey(e.name) {
+				what = "holds what looks like " + shape // an api_key holds one by design
+			}
+			if what != "" {
+				p.fail(sec.name, e.name, "", fmt.Sprintf("environment variable %s %s: %s", ref.name, what, credentialAdvice))
 				p.withheld[sec.name+"\x00"+e.name] = true
 				v = ""
 			}
