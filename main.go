@@ -66,11 +66,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(cmd, args, stdout, stderr)
 	case "check":
 		return check(args, stdout, stderr)
-	case "version":
-		fmt.Fprintf(stdout, "llmstack %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-		return 0
-	case "help":
-		fmt.Fprint(stdout, usage)
+	case "version", "help":
+		// They take no flags or arguments, but -h/--help and mistakes
+		// are answered as for every other command.
+		if code, done := parseFlags(bareFlagSet(cmd, stderr), args, stdout, stderr); done {
+			return code
+		}
+		if cmd == "help" {
+			fmt.Fprint(stdout, usage)
+		} else {
+			fmt.Fprintf(stdout, "llmstack %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		}
 		return 0
 	}
 	fmt.Fprintf(stderr, "llmstack: unknown command %q\n\n%s", cmd, usage)
@@ -83,12 +89,19 @@ type commonFlags struct {
 	next   bool
 }
 
-func newFlagSet(name string, stderr io.Writer, cf *commonFlags) *flag.FlagSet {
+// bareFlagSet is a command's flag set without flags of its own.
+func bareFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("llmstack "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {} // parseFlags prints it, to stdout when asked for
+	return fs
+}
+
+// newFlagSet is the flag set of a command that reads models.ini.
+func newFlagSet(name string, stderr io.Writer, cf *commonFlags) *flag.FlagSet {
+	fs := bareFlagSet(name, stderr)
 	fs.StringVar(&cf.config, "config", "", "models.ini to use (default $LLMSTACK_CONFIG, else the user config dir)")
 	fs.BoolVar(&cf.next, "next", false, "serve the next channel (aws_model_id_next) where tiers have one; also LLMSTACK_USE_NEXT=1")
-	fs.Usage = func() {} // parseFlags prints it, to stdout when asked for
 	return fs
 }
 

@@ -58,6 +58,13 @@ func TestCLI(t *testing.T) {
 		{"help-long", []string{"--help"}, 0, ""},
 		{"help-serve", []string{"serve", "-h"}, 0, ""},
 		{"help-check", []string{"check", "--help"}, 0, ""},
+		{"help-version", []string{"version", "--help"}, 0, ""},
+		{"help-version-h", []string{"version", "-h"}, 0, ""},
+		{"help-help", []string{"help", "--help"}, 0, ""},
+		{"version-bad-flag", []string{"version", "--bogus"}, 2, ""},
+		{"version-extra-argument", []string{"version", "bogus"}, 2, ""},
+		{"help-bad-flag", []string{"help", "--bogus"}, 2, ""},
+		{"help-extra-argument", []string{"help", "bogus"}, 2, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

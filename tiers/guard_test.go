@@ -1,8 +1,13 @@
 package tiers
 
 import (
+	"fmt"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/llmstack/llmstack/assets"
 )
 
 // TestCredentialsRefusedWherever: a credential key is refused wherever the
@@ -109,7 +114,8 @@ func TestValueShapes(t *testing.T) {
 			if err == nil {
 				t.Fatalf("accepted:\n%s", render(cfg, nil))
 			}
-			if !strings.Contains(err.Error(), "[code-fast] "+tt.key+" ") {
+			// The key, then its value or (a value that is not shown) ":".
+			if e := err.Error(); !strings.Contains(e, "[code-fast] "+tt.key+" ") && !strings.Contains(e, "[code-fast] "+tt.key+":") {
 				t.Errorf("the error does not name [code-fast] %s:\n%v", tt.key, err)
 			}
 		})
@@ -232,5 +238,110 @@ func TestUnknownRoleNoted(t *testing.T) {
 	want := `models.ini [code-fast] role = "fsat" is not a role auto routes to (fast, agent, plan or plan-uncensored); the tier is served by name only`
 	if len(cfg.Notes) != 1 || cfg.Notes[0] != want {
 		t.Errorf("notes = %q, want [%q]", cfg.Notes, want)
+	}
+}
+
+// TestCredentialVariantsRefused: credential key names beyond the AWS SDK's
+// own (any key naming a secret, password, access key, session or bearer
+// token), credential-shaped values anywhere (AWS access key ids, Bedrock
+// API keys) and "key = value" credentials in comments are refused, by line,
+// without echoing what matched. An api_key is allowed only as an
+// environment reference. Comments that only mention a key name stay fine.
+func TestCredentialVariantsRefused(t *testing.T) {
+	t.Setenv("LLMSTACK_TEST_ROUTER_KEY", "sk-local-abc123")
+	t.Setenv("LLMSTACK_TEST_BEDROCK_KEY", "ABSKQmVkcm9ja0FQSUtleS1leGFtcGxlMTIzNDU2Nzg5MA==")
+	t.Setenv("LLMSTACK_TEST_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+	const (
+		akid = "AKIAIOSFODNN7EXAMPLE"
+		sec  = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"
+		absk = "ABSKQmVkcm9ja0FQSUtleS1leGFtcGxlMTIzNDU2Nzg5MA=="
+	)
+	tier := "[code-fast]\naws_model_id = m\n"
+	tests := []struct {
+		name string
+		ini  string
+		want string // "" when the file must be accepted
+	}{
+		{"inline comment", tier + "aws_region = us-east-1 ; aws_secret_access_key = " + sec + "\n", "models.ini:3 [code-fast]"},
+		{"full-line hash comment", tier + "# aws_access_key_id = " + akid + "\n", "models.ini:3 [code-fast]"},
+		{"full-line comment without spaces", tier + ";aws_secret_access_key=" + sec + "\n", "models.ini:3 [code-fast]"},
+		{"comment with a colon", tier + "; aws_session_token: FwoGZXIvYXdzEXAMPLE\n", "models.ini:3"},
+		{"indented comment", tier + "    # password = hunter2hunter2\n", "models.ini:3"},
+		{"comment before any section", "; aws_secret_key = " + sec + "\n" + tier, "models.ini:1"},
+		{"aws_access_key", tier + "aws_access_key = " + akid + "\n", "models.ini:3 [code-fast] aws_access_key: credentials do not belong"},
+		{"aws_secret_key", tier + "aws_secret_key = " + sec + "\n", "models.ini:3 [code-fast] aws_secret_key: credentials do not belong"},
+		{"secret_access_key", tier + "secret_access_key = " + sec + "\n", "models.ini:3 [code-fast] secret_access_key: credentials do not belong"},
+		{"bedrock api key", tier + "aws_bearer_token_bedrock = " + absk + "\n", "models.ini:3 [code-fast] aws_bearer_token_bedrock: credentials do not belong"},
+		{"password", tier + "Proxy-Password = hunter2hunter2\n", "models.ini:3 [code-fast] proxy-password: credentials do not belong"},
+		{"passwd", tier + "passwd = hunter2hunter2\n", "models.ini:3 [code-fast] passwd"},
+		{"session_token", tier + "my_session_token = hunter2hunter2\n", "models.ini:3 [code-fast] my_session_token"},
+		{"a secret continuing a value", tier + "aws_region = us-east-1\n  aws_secret_key = " + sec + "\n", "models.ini:4 [code-fast] aws_region"},
+		{"an access key id as description", tier + "description = " + akid + "\n", "models.ini:3 [code-fast] description: the value holds what looks like an AWS access key id"},
+		{"an access key id in prose", tier + "description = keys " + akid + ", yes\n", "models.ini:3 [code-fast] description: the value holds what looks like an AWS access key id"},
+		{"a temporary key id", tier + "description = ASIAIOSFODNN7EXAMPLE\n", "AWS access key id"},
+		{"a bedrock api key as a value", tier + "aliases = " + absk + "\n", "models.ini:3 [code-fast] aliases: the value holds what looks like a Bedrock API key"},
+		{"an access key id continuing a value", tier + "description = a\n  " + akid + "\n", "models.ini:4 [code-fast] description"},
+		{"an access key id in a comment", tier + "; old key " + akid + "\n", "models.ini:3"},
+		{"an access key id in a header", "[" + akid + "]\naws_model_id = m\n", "models.ini:1"},
+		{"an access key id alone", tier + akid + "\n", "models.ini:3"},
+		{"api key in the file", "[DEFAULT]\nrouter_api_key = sk-local-abc123\n", "models.ini:2 [DEFAULT] router_api_key: must be an environment reference like ${VAR}"},
+		{"api key with a default", "[DEFAULT]\nrouter_api_key = ${LLMSTACK_TEST_NOPE:-sk-local-abc123}\n", "router_api_key: must be an environment reference like ${VAR}"},
+		{"api key in a comment", tier + "; router_api_key = sk-local-abc123\n", "models.ini:3"},
+		{"api key from the environment", "[DEFAULT]\nrouter_api_key = ${LLMSTACK_TEST_ROUTER_KEY}\n" + tier, ""},
+		{"an access key id from the environment", tier + "aws_profile = ${LLMSTACK_TEST_KEY_ID}\n", "[code-fast] aws_profile: environment variable LLMSTACK_TEST_KEY_ID holds what looks like an AWS access key id"},
+		{"a bedrock api key as an api key", "[DEFAULT]\nrouter_api_key = ${LLMSTACK_TEST_BEDROCK_KEY}\n" + tier, ""},
+		{"api key continued", "[DEFAULT]\nrouter_api_key = ${LLMSTACK_TEST_ROUTER_KEY}\n  sk-local-abc123\n" + tier, "models.ini:3 [DEFAULT] router_api_key: an indented line continues router_api_key"},
+		{"api key as $VAR", "[DEFAULT]\nrouter_api_key = $LLMSTACK_TEST_ROUTER_KEY\n" + tier, ""},
+		{"api key reference in a comment", tier + "; router_api_key = ${LLMSTACK_ROUTER_KEY}\n", ""},
+		{"prose comments", tier + "; Put keys, SSO or credential_process in ~/.aws/config, never aws_secret_access_key.\n" +
+			"# aws_session_token and passwords: none here\n; password managers are fine\n; note: aws_access_key_id =\n", ""},
+		{"prose values", tier + "description = keeps secrets and passwords out of prompts\n", ""},
+		{"long upper-case model id", "[code-fast]\naws_model_id = ABIAMODELX\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse("models.ini", []byte(tt.ini))
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("accepted:\n%s", render(cfg, nil))
+			}
+			for _, s := range []string{akid, sec[:12], absk[:12], "hunter2", "sk-local", "FwoGZXIv"} {
+				if strings.Contains(err.Error(), s) {
+					t.Errorf("the error echoes %q:\n%v", s, err)
+				}
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("the error does not say %s:\n%v", tt.want, err)
+			}
+		})
+	}
+}
+
+// TestShippedExamplesPass: the built-in models.ini and every models.ini
+// example in the README pass the credential guard (their comments talk
+// about credentials without holding any).
+func TestShippedExamplesPass(t *testing.T) {
+	t.Setenv("LLAMA_SWAP_URL", "")
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```ini\n(.*?)```").FindAllSubmatch(readme, -1)
+	if len(blocks) == 0 {
+		t.Fatal("no ini block in README.md")
+	}
+	inputs := map[string][]byte{"assets/models.ini": assets.DefaultModelsINI}
+	for i, b := range blocks {
+		inputs[fmt.Sprintf("README.md ini block %d", i+1)] = b[1]
+	}
+	for name, data := range inputs {
+		if _, err := Parse(name, data); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }

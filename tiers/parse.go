@@ -86,7 +86,7 @@ func Load(path string) (*Config, error) {
 // as Config.Path. All problems found are returned together.
 func Parse(name string, data []byte) (*Config, error) {
 	defaultSec, sections, errs := readINI(name, data)
-	p := parser{file: name, errs: errs, withheld: map[string]bool{}}
+	p := parser{file: name, errs: errs, withheld: map[string]bool{}, refs: map[string]string{}}
 	cfg := &Config{
 		Path:         name,
 		RouterHost:   DefaultRouterHost,
@@ -117,6 +117,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	if env := strings.TrimSpace(os.Getenv("LLAMA_SWAP_URL")); env != "" {
 		cfg.LlamaSwapURL = env
+		p.refs[defaultSection+"\x00llama_swap_url"] = "$LLAMA_SWAP_URL"
 	}
 	cfg.LlamaSwapURL = strings.TrimRight(cfg.LlamaSwapURL, "/")
 	p.checkURL(defaultSection, "llama_swap_url", cfg.LlamaSwapURL)
@@ -161,13 +162,62 @@ type parser struct {
 	// (credentials, unset environment variables): they read as empty and
 	// are not reported again as missing.
 	withheld map[string]bool
+	// refs holds, by "section\x00key", the environment reference each key
+	// was read from ("" for a value written in the file), so errors show
+	// the reference, never what it expands to.
+	refs map[string]string
 }
 
+// fail records a problem with a value. It is the one place an Error gets a
+// Value, so it decides what may be shown: a value that came from the
+// environment is shown as its reference (the file does not show it either),
+// and a value that may hold a secret is not shown at all.
 func (p *parser) fail(section, key, value, problem string) {
-	if credentialIn(value) != "" {
-		value, problem = "", problem+" (the value is not shown: it names a credential key)"
+	if value != "" {
+		if ref := p.reference(section, key); ref != "" {
+			value = ref
+		}
+		if why := unshowable(value); why != "" {
+			value, problem = "", problem+" ("+why+", not shown)"
+		}
 	}
 	p.errs = append(p.errs, &Error{File: p.file, Section: section, Key: key, Value: value, Problem: problem})
+}
+
+// reference returns the environment reference a section's key was read
+// from (its own, else the one it inherits from [DEFAULT]), or "".
+func (p *parser) reference(section, key string) string {
+	if ref, own := p.refs[section+"\x00"+key]; own {
+		return ref
+	}
+	return p.refs[defaultSection+"\x00"+key]
+}
+
+// unshowable says why a value must not appear in an error, or "" when it
+// may: it spans lines (any of them could be a pasted secret), carries a
+// user name and password, or looks like or names a credential.
+func unshowable(v string) string {
+	switch {
+	case strings.Contains(v, "\n"):
+		return fmt.Sprintf("a value spanning %d lines", strings.Count(v, "\n")+1)
+	case hasUserinfo(v):
+		return "a URL with a user name or password"
+	case credentialShape(v) != "":
+		return "it looks like " + credentialShape(v)
+	case credentialIn(v) != "":
+		return "it names a credential key"
+	}
+	return ""
+}
+
+// hasUserinfo reports whether v may carry "user:password@": anything after
+// "://" with an "@" in it (whatever the scheme, however malformed), or
+// "user:password@" without a scheme.
+func hasUserinfo(v string) bool {
+	if i := strings.Index(v, "://"); i >= 0 && strings.Contains(v[i:], "@") {
+		return true
+	}
+	return userinfoRE.MatchString(v)
 }
 
 // values returns a section's own keys with environment references
@@ -177,12 +227,14 @@ func (p *parser) values(sec *section) map[string]string {
 	out := make(map[string]string, len(sec.keys))
 	for _, e := range sec.keys {
 		v := e.value
+		p.refs[sec.name+"\x00"+e.name] = ""
 		if e.withheld {
 			p.withheld[sec.name+"\x00"+e.name] = true
 			out[e.name] = ""
 			continue
 		}
 		if ref, ok := parseEnvRef(v); ok {
+			p.refs[sec.name+"\x00"+e.name] = v
 			env, set := os.LookupEnv(ref.name)
 			switch env = strings.TrimSpace(env); {
 			case env != "":
@@ -198,8 +250,14 @@ func (p *parser) values(sec *section) map[string]string {
 				p.withheld[sec.name+"\x00"+e.name] = true
 				v = ""
 			}
+			what := ""
 			if cred := credentialIn(v); cred != "" {
-				p.fail(sec.name, e.name, "", fmt.Sprintf("environment variable %s names %s: %s", ref.name, cred, credentialAdvice))
+				what = "names " + cred
+			} else if shape := credentialShape(v); shape != "" && !isAPIKey(e.name) {
+				what = "holds what looks like " + shape // an api_key holds one by design
+			}
+			if what != "" {
+				p.fail(sec.name, e.name, "", fmt.Sprintf("environment variable %s %s: %s", ref.name, what, credentialAdvice))
 				p.withheld[sec.name+"\x00"+e.name] = true
 				v = ""
 			}
@@ -259,7 +317,9 @@ func (p *parser) tier(name string, own, vals map[string]string) *Tier {
 	}
 	if v := vals["ctx_size"]; v != "" {
 		m := firstInt.FindString(v)
-		if m == "" {
+		// The first number of one line ("32768 tokens"), not of whatever
+		// an indented line folded in.
+		if m == "" || strings.Contains(v, "\n") {
 			p.fail(name, "ctx_size", v, "must contain a whole number of tokens")
 		} else {
 			t.CtxSize, _ = strconv.Atoi(m)
@@ -427,6 +487,7 @@ const (
 
 var (
 	firstInt   = regexp.MustCompile(`\d+`)
+	userinfoRE = regexp.MustCompile(`[^\s:/@]+:[^\s@]*@`)
 	envRefRE   = regexp.MustCompile(`^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))$`)
 	regionRE   = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	modelIDRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]*$`)

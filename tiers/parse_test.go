@@ -16,6 +16,7 @@ import (
 func TestParse(t *testing.T) {
 	t.Setenv("LLMSTACK_TEST_PROFILE", "team-dev")
 	t.Setenv("LLMSTACK_TEST_UNSET_VAR", "")
+	t.Setenv("LLMSTACK_TEST_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
 	t.Setenv("LLAMA_SWAP_URL", "")
 	files, err := filepath.Glob("testdata/parse/*.ini")
 	if err != nil || len(files) == 0 {
@@ -58,7 +59,8 @@ func TestDefaultModelsINI(t *testing.T) {
 }
 
 func TestSecretsNeverEchoed(t *testing.T) {
-	for _, file := range []string{"secrets.ini", "continuation-secret.ini", "duplicates.ini"} {
+	t.Setenv("LLMSTACK_TEST_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+	for _, file := range []string{"secrets.ini", "continuation-secret.ini", "duplicates.ini", "credential-variants.ini"} {
 		data, err := os.ReadFile("testdata/parse/" + file)
 		if err != nil {
 			t.Fatal(err)
@@ -68,7 +70,8 @@ func TestSecretsNeverEchoed(t *testing.T) {
 			t.Errorf("%s: credentials in models.ini were accepted", file)
 			continue
 		}
-		for _, secret := range []string{"AKIAEXAMPLEKEYVALUE1", "wJalrXUtnFEMIEXAMPLESECRETVALUE", "FwoGZXIvYXdzEXAMPLETOKENVALUE", "123456789012"} {
+		for _, secret := range []string{"AKIAEXAMPLEKEYVALUE1", "wJalrXUtnFEMIEXAMPLESECRETVALUE", "FwoGZXIvYXdzEXAMPLETOKENVALUE", "123456789012",
+			"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMIK7MDENG", "ABSKQmVkcm9ja0FQ", "sk-local-abc123"} {
 			if strings.Contains(err.Error(), secret) {
 				t.Errorf("%s: error message echoes a secret %q:\n%s", file, secret, err)
 			}
