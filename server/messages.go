@@ -169,7 +169,7 @@ func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request, count boo
 		}
 		aw := anthropic.NewAnswerWriter(w, tier.Name)
 		out = s.bedrock.Serve(aw, r, openai.ChatCompletions, chat, tier, useNext)
-		aw.Finish()
+		aw.Finish(out.Err)
 	}
 	elapsed := time.Since(start)
 	s.stats.record(tier.Name, out.Status, out.Err, elapsed, out.Usage)

@@ -371,3 +371,56 @@ func TestMessagesConverseTier(t *testing.T) {
 		t.Errorf("tier stats %+v", st)
 	}
 }
+
+// TestMessagesConverseStreamFailure: a Converse stream that fails after it
+// started reaches an Anthropic client as an error event.
+func TestMessagesConverseStreamFailure(t *testing.T) {
+	f, client := newMessagesFixture(t)
+	f.fake.Respond(func(fakebedrock.Request) fakebedrock.Reply {
+		return fakebedrock.Reply{Chunks: []string{"a ", "b "}, Exception: "serviceUnavailableException", ExceptionAfter: 1}
+	})
+	stream := client.Messages.NewStreaming(context.Background(), anthropic.MessageNewParams{Model: "nova", MaxTokens: 100, Messages: userText("hi")})
+	var seen []string
+	for stream.Next() {
+		seen = append(seen, stream.Current().Type)
+	}
+	var apiErr *anthropic.Error
+	if err := stream.Err(); !errors.As(err, &apiErr) || apiErr.Type() != "overloaded_error" {
+		t.Fatalf("err = %v after %v", err, seen)
+	}
+	if strings.Contains(strings.Join(seen, " "), "message_stop") {
+		t.Errorf("a failed stream ended with message_stop: %v", seen)
+	}
+	f.waitLog("path=/v1/messages", "tier=nova", "error=")
+	if st := f.tierStats("nova"); st.Errors != 1 {
+		t.Errorf("tier stats %+v", st)
+	}
+}
+
+// TestMessagesAutoAndGuard: "auto" through the SDK picks by the
+// classifier, and the Messages routes refuse foreign web pages like every
+// other route.
+func TestMessagesAutoAndGuard(t *testing.T) {
+	f, client := newMessagesFixture(t)
+	f.fake.Respond(func(fakebedrock.Request) fakebedrock.Reply { return fakebedrock.Reply{Text: "ok"} })
+	var resp *http.Response
+	_, err := client.Messages.New(context.Background(), anthropic.MessageNewParams{Model: "auto", MaxTokens: 100, Messages: userText("please refactor this loop")}, option.WithResponseInto(&resp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := resp.Header.Get(server.RouteHeader); got != `claude-smart; reason=agent-verb "refactor"` {
+		t.Errorf("route %q", got)
+	}
+	for _, path := range []string{"/v1/messages", "/v1/messages/count_tokens"} {
+		req, _ := http.NewRequest(http.MethodPost, f.url+path, strings.NewReader(`{"model":"smart","max_tokens":1,"messages":[]}`))
+		req.Header.Set("Origin", "https://evil.example")
+		r, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode != http.StatusForbidden {
+			t.Errorf("%s from a foreign page: %d", path, r.StatusCode)
+		}
+	}
+}

@@ -84,7 +84,8 @@ func messageID(id string) string {
 // router's OpenAI dispatcher (for tiers served through Converse): what the
 // dispatcher writes — a chat.completion, a stream of chunks, an error —
 // reaches the client as the Anthropic answer, stream or error, event by
-// event as it is written. Call Finish when the dispatcher returns.
+// event as it is written. Call Finish, with the error the dispatcher's
+// outcome reports, when it returns.
 type AnswerWriter struct {
 	w     http.ResponseWriter
 	model string
@@ -104,6 +105,9 @@ type AnswerWriter struct {
 	ended     bool
 	id        string
 	streamErr error
+	// failed holds the error a failed stream ended with, until Finish
+	// sends it with its status (which the chunk does not carry).
+	failed *openai.Error
 }
 
 // NewAnswerWriter writes Anthropic answers to w, naming model in them.
@@ -226,10 +230,7 @@ func (a *AnswerWriter) chunk(data string) {
 		}})
 	}
 	if c.Error != nil {
-		a.ended = true
-		if a.streamErr == nil {
-			a.streamErr = a.ev.Fail(c.Error)
-		}
+		a.ended, a.failed = true, c.Error
 		return
 	}
 	if c.Usage != nil {
@@ -289,10 +290,20 @@ func (a *AnswerWriter) end() {
 	a.send("message_stop", map[string]string{"type": "message_stop"})
 }
 
-// Finish writes a JSON answer or error held until now. A stream is
-// finished already.
-func (a *AnswerWriter) Finish() {
-	if a.ev != nil || a.status == 0 {
+// Finish writes a JSON answer or error held until now, or the error event
+// of a stream that failed: e, the dispatcher's error with its status (the
+// one mapping of the cause), else the error the stream carried.
+func (a *AnswerWriter) Finish(e *openai.Error) {
+	if a.ev != nil {
+		if a.failed != nil && a.streamErr == nil {
+			if e == nil {
+				e = a.failed
+			}
+			a.streamErr = a.ev.Fail(e)
+		}
+		return
+	}
+	if a.status == 0 {
 		return
 	}
 	raw := a.body.Bytes()

@@ -171,7 +171,7 @@ func TestAnswerWriterStream(t *testing.T) {
 			t.Fatalf("step %d: %v", i, err)
 		}
 	}
-	aw.Finish()
+	aw.Finish(nil)
 	types, data := events(t, rec.Body.String())
 	want := "message_start content_block_start content_block_delta content_block_delta content_block_stop " +
 		"content_block_start content_block_delta content_block_delta content_block_stop " +
@@ -200,8 +200,9 @@ func TestAnswerWriterFailures(t *testing.T) {
 	s := openai.NewStream(aw, openai.ChatCompletions, "chatcmpl-abc", 1, "nova")
 	_ = s.Begin()
 	_ = s.Content("par")
-	_ = s.Fail(&openai.Error{Status: 429, Message: "slow down", Type: openai.TypeRateLimit})
-	aw.Finish()
+	failure := &openai.Error{Status: 429, Message: "slow down", Type: openai.TypeRateLimit}
+	_ = s.Fail(failure)
+	aw.Finish(failure)
 	types, data := events(t, rec.Body.String())
 	if types[len(types)-1] != "error" || strings.Contains(strings.Join(types, " "), "message_stop") {
 		t.Errorf("failed stream: %v", types)
@@ -213,7 +214,7 @@ func TestAnswerWriterFailures(t *testing.T) {
 	rec = httptest.NewRecorder()
 	aw = NewAnswerWriter(rec, "nova")
 	openai.WriteError(aw, &openai.Error{Status: 503, Message: "busy", Type: openai.TypeUpstream})
-	aw.Finish()
+	aw.Finish(nil)
 	var body ErrorBody
 	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != 503 || body.Error.Type != TypeOverloaded || body.Error.Message != "busy" {
 		t.Errorf("error answer %d %s", rec.Code, rec.Body)
