@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -116,13 +117,14 @@ func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request, count boo
 		s.rejectAnthropic(w, r, start, decodeErr)
 		return
 	}
-	var tier *tiers.Tier
-	reason := ""
-	if req != nil {
-		tier, reason = messagesTier(cfg, req, model, useNext)
-	} else if tier = cfg.Lookup(model); tier != nil {
-		reason = "explicit"
+	// A body the router's types do not read (a block of a newer shape)
+	// is still routed by its model, and passes as it is to Claude tiers
+	// and llama-swap: only the Converse translation needs to read it.
+	routed := req
+	if routed == nil {
+		routed = &anthropic.Request{Model: model, Stream: peekStream(body)}
 	}
+	tier, reason := messagesTier(cfg, routed, model, useNext)
 	if (model == "" || model == tiers.AutoModel) && tier == nil {
 		s.rejectAnthropic(w, r, start, &openai.Error{Status: http.StatusNotFound, Message: fmt.Sprintf("model %q: %s defines no tiers", tiers.AutoModel, cfg.Path), Type: openai.TypeNotFound, Code: "model_not_found"})
 		return
@@ -149,7 +151,9 @@ func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request, count boo
 	}
 
 	w.Header().Set(RouteHeader, tier.Name+"; reason="+reason)
-	if decodeErr != nil {
+	target := tier.Bedrock.Active(useNext)
+	claude := bedrock.ServesClaude(target.ModelID)
+	if decodeErr != nil && (!claude || count) {
 		s.rejectAnthropic(w, r, start, decodeErr)
 		return
 	}
@@ -157,9 +161,9 @@ func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request, count boo
 		s.countMessageTokens(w, r, start, body, req, tier, useNext)
 		return
 	}
-	target := tier.Bedrock.Active(useNext)
+	req = routed
 	var out bedrock.Outcome
-	if bedrock.ServesClaude(target.ModelID) {
+	if claude {
 		out = s.bedrock.ServeMessages(w, r, body, req.Stream, anthropic.Betas(r.Header), tier, useNext)
 	} else {
 		chat, err := anthropic.ToChat(req)
@@ -214,4 +218,13 @@ func (s *Server) countMessageTokens(w http.ResponseWriter, r *http.Request, star
 		attrs = append(attrs, "why", note)
 	}
 	s.log.Info("request", attrs...)
+}
+
+// peekStream reads only "stream" from a body that did not decode whole.
+func peekStream(body []byte) bool {
+	var v struct {
+		Stream bool `json:"stream"`
+	}
+	_ = json.Unmarshal(body, &v)
+	return v.Stream
 }

@@ -424,3 +424,36 @@ func TestMessagesAutoAndGuard(t *testing.T) {
 		}
 	}
 }
+
+// TestMessagesNewerShapes: a block the router's types do not read (a
+// search_result, whose source is a string) still reaches a Claude tier as
+// sent; a tier served through Converse, which must read it, answers 400.
+// With llama-swap down, a gguf tier's failure is an Anthropic error too.
+func TestMessagesNewerShapes(t *testing.T) {
+	f, _ := newMessagesFixture(t)
+	f.fake.Respond(func(fakebedrock.Request) fakebedrock.Reply { return fakebedrock.Reply{Text: "ok"} })
+	block := `{"type":"search_result","source":"https://example.com/a","title":"A","content":[{"type":"text","text":"x"}]}`
+	body := func(model string) string {
+		return `{"model":"` + model + `","max_tokens":100,"messages":[{"role":"user","content":[` + block + `,{"type":"text","text":"sum up"}]}]}`
+	}
+	f.fake.Reset()
+	resp, data := f.post("/v1/messages", body("smart"))
+	// The fake does not know search_result blocks: what matters is that
+	// the body went to Bedrock as sent.
+	if reqs := f.fake.Requests(); len(reqs) != 1 || !strings.Contains(string(reqs[0].Body), `"source":"https://example.com/a"`) {
+		t.Errorf("Claude tier: %d %s; Bedrock got %v", resp.StatusCode, data, reqs)
+	}
+	resp, data = f.post("/v1/messages", body("nova"))
+	var e struct {
+		Type  string `json:"type"`
+		Error struct{ Type, Message string }
+	}
+	if json.Unmarshal(data, &e); resp.StatusCode != http.StatusBadRequest || e.Type != "error" || e.Error.Type != "invalid_request_error" {
+		t.Errorf("Converse tier: %d %s", resp.StatusCode, data)
+	}
+	f.llama.Close()
+	resp, data = f.post("/v1/messages", body("uncensored"))
+	if json.Unmarshal(data, &e); resp.StatusCode != http.StatusBadGateway || e.Type != "error" || e.Error.Type != "api_error" || !strings.Contains(e.Error.Message, "llama-swap") {
+		t.Errorf("llama-swap down: %d %s", resp.StatusCode, data)
+	}
+}
