@@ -42,6 +42,8 @@ Usage:
   llmstack serve [--config PATH] [--addr HOST:PORT] [--next] [--log-level LEVEL]
                                                        run the router without a tray
   llmstack check [--config PATH] [--next]              validate models.ini and print the tiers
+  llmstack claude-code [--config PATH] [--shell SHELL] print the environment lines for Claude Code
+                                                       (SHELL: bash (default), zsh, fish, powershell)
   llmstack version                                     print the version
   llmstack help                                        print this help (also -h, --help)
 
@@ -66,6 +68,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(cmd, args, stdout, stderr)
 	case "check":
 		return check(args, stdout, stderr)
+	case "claude-code":
+		return claudeCode(args, stdout, stderr)
 	case "version", "help":
 		// They take no flags or arguments, but -h/--help and mistakes
 		// are answered as for every other command.

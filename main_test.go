@@ -28,6 +28,8 @@ func TestCLI(t *testing.T) {
 	// end up in aws_region, nor in the output.
 	indented := filepath.Join(dir, "indented.ini")
 	os.WriteFile(indented, []byte("[code-fast]\nrole = fast\naws_model_id = m\naws_region = us-east-1\n  aws_secret_access_key = wJalrXUtnFEMIEXAMPLEKEY\n"), 0o644)
+	claude := filepath.Join(dir, "claude.ini")
+	os.WriteFile(claude, []byte("[DEFAULT]\nrouter_port = 10111\n\n[code-fast]\nrole = fast\naws_model_id = us.anthropic.claude-haiku-4-5-20251001-v1:0\n\n[code-smart]\nrole = agent\naws_model_id = us.anthropic.claude-sonnet-4-5-20250929-v1:0\n\n[plan]\nrole = plan\naws_model_id = us.anthropic.claude-opus-4-5-20251101-v1:0\n"), 0o644)
 	unset := filepath.Join(dir, "unset.ini")
 	os.WriteFile(unset, []byte("[code-fast]\naws_model_id = m\naws_profile = $LLMSTACK_TEST_NOPE_PROFILE\naws_region = ${LLMSTACK_TEST_NOPE_REGION}\n"), 0o644)
 
@@ -53,6 +55,11 @@ func TestCLI(t *testing.T) {
 		{"check-relative", []string{"check", "--config", "models.ini"}, 0, dir},
 		{"check-directory", []string{"check", "--config", dir}, 1, ""},
 		{"check-extra-argument", []string{"check", "models.ini"}, 2, ""},
+		{"claude-code", []string{"claude-code", "--config", claude}, 0, ""},
+		{"claude-code-fish", []string{"claude-code", "--shell", "fish", "--config", claude}, 0, ""},
+		{"claude-code-powershell", []string{"claude-code", "--shell", "powershell", "--config", claude}, 0, ""},
+		{"claude-code-fallback-tiers", []string{"claude-code", "--config", good}, 0, ""},
+		{"claude-code-bad-shell", []string{"claude-code", "--shell", "tcsh", "--config", claude}, 2, ""},
 		{"help", []string{"help"}, 0, ""},
 		{"help-h", []string{"-h"}, 0, ""},
 		{"help-long", []string{"--help"}, 0, ""},

@@ -132,6 +132,13 @@ func newFixture(t *testing.T) *fixture {
 // newFixtureWith is newFixture with a fake Bedrock of the given options.
 func newFixtureWith(t testing.TB, opts fakebedrock.Options) *fixture {
 	t.Helper()
+	return newFixtureINI(t, opts, modelsINI)
+}
+
+// newFixtureINI is newFixtureWith serving another models.ini (with the
+// same {{BEDROCK}} and {{LLAMA}} placeholders).
+func newFixtureINI(t testing.TB, opts fakebedrock.Options, modelsINI string) *fixture {
+	t.Helper()
 	awsFiles(t)
 	opts.Record = true
 	f := &fixture{t: t, fake: fakebedrock.New(opts), llama: newFakeLlamaSwap(t)}

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/llmstack/llmstack/server/anthropic"
 	"github.com/llmstack/llmstack/server/openai"
 	"github.com/llmstack/llmstack/tiers"
 )
@@ -26,6 +27,10 @@ type llamaSwapProxy struct {
 }
 
 type targetKey struct{}
+
+// anthropicErrorsKey marks a request of the Anthropic routes, whose
+// failures are Anthropic error objects.
+type anthropicErrorsKey struct{}
 
 // upstreamReadKey holds the request's *upstreamRead.
 type upstreamReadKey struct{}
@@ -80,7 +85,11 @@ func newLlamaSwapProxy(log *slog.Logger) *llamaSwapProxy {
 				return // the client left; nobody to tell
 			}
 			target := r.Context().Value(targetKey{}).(*url.URL)
-			openai.WriteError(w, &openai.Error{
+			writeError := openai.WriteError
+			if r.Context().Value(anthropicErrorsKey{}) != nil {
+				writeError = anthropic.WriteError
+			}
+			writeError(w, &openai.Error{
 				Status:  http.StatusBadGateway,
 				Message: fmt.Sprintf("llama-swap at %s did not answer (is it running? set llama_swap_url in models.ini or LLAMA_SWAP_URL): %v", target, errors.Unwrap(err)),
 				Type:    openai.TypeUpstream,

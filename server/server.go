@@ -112,6 +112,11 @@ func New(cfg *tiers.Config, opts Options) *Server {
 	// other than POST is answered here, not handed to llama-swap.
 	s.mux.HandleFunc("/v1/chat/completions", s.postOnly)
 	s.mux.HandleFunc("/v1/completions", s.postOnly)
+	// Anthropic's Messages API, for Claude Code (messages.go).
+	s.mux.HandleFunc("POST /v1/messages", s.messages)
+	s.mux.HandleFunc("POST /v1/messages/count_tokens", s.countTokens)
+	s.mux.HandleFunc("/v1/messages", s.messagesPostOnly)
+	s.mux.HandleFunc("/v1/messages/count_tokens", s.messagesPostOnly)
 	s.mux.HandleFunc("GET /v1/models", s.models)
 	s.mux.HandleFunc("GET /health", s.health)
 	s.mux.HandleFunc("/", s.passThrough)
@@ -261,6 +266,12 @@ func (s *Server) reject(w http.ResponseWriter, r *http.Request, start time.Time,
 // 413, one that arrives too slowly a 408 (and its connection is closed); a
 // client that goes away mid-body is logged (499) and gets nothing.
 func (s *Server) requestBody(w http.ResponseWriter, r *http.Request, start time.Time) ([]byte, bool) {
+	return s.requestBodyAs(w, r, start, s.reject)
+}
+
+// requestBodyAs is requestBody answering its failures with reject (the
+// Anthropic routes answer in their own error shape).
+func (s *Server) requestBodyAs(w http.ResponseWriter, r *http.Request, start time.Time, reject func(http.ResponseWriter, *http.Request, time.Time, *openai.Error)) ([]byte, bool) {
 	body, err := readBody(w, r)
 	if err == nil {
 		return body, true
@@ -268,12 +279,12 @@ func (s *Server) requestBody(w http.ResponseWriter, r *http.Request, start time.
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		s.reject(w, r, start, &openai.Error{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("request body is larger than %d MiB", MaxBodyBytes>>20), Type: openai.TypeInvalidRequest, Code: "body_too_large"})
+		reject(w, r, start, &openai.Error{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("request body is larger than %d MiB", MaxBodyBytes>>20), Type: openai.TypeInvalidRequest, Code: "body_too_large"})
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		// The rest of the body may still be on its way: this connection
 		// cannot carry another request.
 		w.Header().Set("Connection", "close")
-		s.reject(w, r, start, &openai.Error{Status: http.StatusRequestTimeout, Type: openai.TypeTimeout, Code: "body_too_slow",
+		reject(w, r, start, &openai.Error{Status: http.StatusRequestTimeout, Type: openai.TypeTimeout, Code: "body_too_slow",
 			Message: fmt.Sprintf("request body arrived too slowly (%d bytes in %s): llmstack waits %s, then needs at least %d KiB a second", len(body), time.Since(start).Round(time.Millisecond), bodyReadGrace, bodyMinRate>>10)})
 	default:
 		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", 499, "dur", time.Since(start).Round(time.Microsecond), "error", "reading body: "+err.Error())

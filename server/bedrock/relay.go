@@ -174,6 +174,13 @@ var errStreamIdle = errors.New("Bedrock sent nothing for too long")
 // the call with errStreamIdle, which ends the events, and reports
 // timedOut; the caller then ends the stream with streamIdleError.
 func (r *relay) run(events <-chan types.ConverseStreamOutput, idle time.Duration, cancel context.CancelCauseFunc) (err error, timedOut bool) {
+	return relayEvents(events, idle, cancel, r.event)
+}
+
+// relayEvents hands each event to handle until the stream ends or handle
+// fails (the client went away), under the idle rule of run; both Bedrock
+// streams (ConverseStream, InvokeModelWithResponseStream) go through it.
+func relayEvents[E any](events <-chan E, idle time.Duration, cancel context.CancelCauseFunc, handle func(E) error) (err error, timedOut bool) {
 	if idle <= 0 {
 		idle = DefaultStreamIdleTimeout
 	}
@@ -188,7 +195,7 @@ func (r *relay) run(events <-chan types.ConverseStreamOutput, idle time.Duration
 		if !timer.Stop() {
 			break // fired while this event was on its way
 		}
-		if err = r.event(ev); err != nil {
+		if err = handle(ev); err != nil {
 			break
 		}
 		timer.Reset(idle)

@@ -23,7 +23,9 @@ import (
 
 // Request is one call the fake received.
 type Request struct {
-	Operation string // "Converse" or "ConverseStream"
+	// Operation is "Converse", "ConverseStream", "InvokeModel",
+	// "InvokeModelWithResponseStream" or "CountTokens".
+	Operation string
 	ModelID   string
 	Body      json.RawMessage
 	// The SigV4 credential scope of the Authorization header.
@@ -170,8 +172,9 @@ func (s *Server) Reset() {
 	s.requests = nil
 }
 
-// ServeHTTP answers POST /model/{modelId}/converse and
-// /model/{modelId}/converse-stream.
+// ServeHTTP answers POST /model/{modelId}/converse, converse-stream,
+// invoke and invoke-with-response-stream (Anthropic Messages bodies, for
+// Claude) and count-tokens.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.inFlight++
@@ -219,18 +222,33 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
 		return
 	}
+	var counted []byte
 	if !s.opts.Lenient {
-		if msg := validate(body); msg != "" {
+		var msg string
+		switch op {
+		case "InvokeModel", "InvokeModelWithResponseStream":
+			msg = ValidateMessages(modelID, body)
+		case "CountTokens":
+			counted, msg = validateCountTokens(modelID, body)
+		default:
+			msg = validate(body)
+		}
+		if msg != "" {
 			writeError(w, http.StatusBadRequest, "ValidationException", msg)
 			return
 		}
 	}
 	var reply Reply
-	if respond != nil {
+	switch {
+	case respond != nil:
 		reply = respond(req)
-	} else if r, ok := s.agentReply(body); ok {
-		reply = r
-	} else {
+	case op == "CountTokens":
+		// Counted from the body below.
+	default:
+		var ok bool
+		if reply, ok = s.agentReply(body); !ok {
+			reply = s.defaultReply()
+		}
 		reply = s.defaultReply()
 	}
 	if reply.Reasoning == "" && ThinkingEnabled(body) {
@@ -248,11 +266,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, reply.ErrorType, msg)
 		return
 	}
-	if op == "Converse" {
+	switch op {
+	case "Converse":
 		s.converse(w, r, reply)
-		return
+	case "InvokeModel":
+		s.invoke(w, r, modelID, reply)
+	case "InvokeModelWithResponseStream":
+		s.invokeStream(w, r, modelID, reply)
+	case "CountTokens":
+		s.countTokens(w, counted, reply)
+	default:
+		s.converseStream(w, r, reply, early)
 	}
-	s.converseStream(w, r, reply, early)
 }
 
 func (s *Server) agentReply(body []byte) (Reply, bool) {
@@ -280,7 +305,7 @@ func (s *Server) defaultReply() Reply {
 	}
 }
 
-// route parses /model/{modelId}/converse[-stream]; the model id is
+// route parses /model/{modelId}/{operation}; the model id is
 // path-escaped by the SDK (inference profile ids contain ':').
 func route(r *http.Request) (modelID, op string, ok bool) {
 	if r.Method != http.MethodPost {
@@ -304,6 +329,12 @@ func route(r *http.Request) (modelID, op string, ok bool) {
 		return id, "Converse", true
 	case "converse-stream":
 		return id, "ConverseStream", true
+	case "invoke":
+		return id, "InvokeModel", true
+	case "invoke-with-response-stream":
+		return id, "InvokeModelWithResponseStream", true
+	case "count-tokens":
+		return id, "CountTokens", true
 	}
 	return "", "", false
 }

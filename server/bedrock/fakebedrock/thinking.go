@@ -60,6 +60,8 @@ type thinkingBody struct {
 		ToolChoice map[string]any `json:"toolChoice"`
 	} `json:"toolConfig"`
 	AdditionalModelRequestFields map[string]any `json:"additionalModelRequestFields"`
+	// Thinking is an Anthropic Messages body's own (InvokeModel).
+	Thinking map[string]any `json:"thinking"`
 }
 
 // thinkingType is thinking.type of additionalModelRequestFields, "" when
@@ -70,14 +72,17 @@ func thinkingType(fields map[string]any) string {
 	return typ
 }
 
-// ThinkingEnabled reports whether a Converse request body turns on
-// extended thinking (budget or adaptive).
+// ThinkingEnabled reports whether a Converse request body, or an
+// Anthropic Messages body, turns on extended thinking (budget or adaptive).
 func ThinkingEnabled(body []byte) bool {
 	var req thinkingBody
 	if json.Unmarshal(body, &req) != nil {
 		return false
 	}
 	typ := thinkingType(req.AdditionalModelRequestFields)
+	if typ == "" {
+		typ = thinkingType(map[string]any{"thinking": req.Thinking})
+	}
 	return typ == "enabled" || typ == "adaptive"
 }
 
