@@ -2,11 +2,7 @@ package bedrock
 
 import (
 	"context"
-
 	"errors"
-	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
-	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/schemas"
-	"github.com/aws/smithy-go/transport/http/protocol/restjson1"
 	"net/http"
 	"time"
 
@@ -24,15 +20,6 @@ type Dispatcher struct {
 	// it back without signatures. It belongs to the dispatcher, not to a
 	// models.ini, so it lives across reloads.
 	Memory *ThinkingMemory
-}
-
-// ownProtocol gives one ConverseStream call its own protocol instance. The
-// SDK's restJson1 protocol decodes the event streams of all calls of a
-// client with one shared codec (lazily built decoder, shared payload
-// buffer), which the race detector reports as soon as two streams run at
-// once; a protocol per stream shares nothing.
-func ownProtocol(o *bedrockruntime.Options) {
-	o.Protocol = restjson1.New(schemas.AmazonBedrockFrontendService)
 }
 
 var errShuttingDown = errors.New("the router is shutting down; the answer was cut short")
@@ -121,7 +108,7 @@ func (d *Dispatcher) Serve(w http.ResponseWriter, r *http.Request, ep openai.End
 		return out
 	}
 
-	resp, err := client.ConverseStream(ctx, creq.converseStreamInput(), ownProtocol)
+	resp, err := client.ConverseStream(ctx, creq.converseStreamInput())
 	if err != nil {
 		return fail(HTTPError(err, call))
 	}
