@@ -23,6 +23,7 @@ build: deps
 test: deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	cd bench && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
 deps:
 	@./scripts/install-deps.sh
@@ -34,17 +35,20 @@ clean:
 	rm -rf bin dist
 
 # Benchmarks
-# `make bench` measures the router against a bare ReverseProxy floor (and
-# Portkey when it is installed) and rewrites BENCHMARKS.md; `make
-# bench-peers` installs Portkey first and requires it; `make bench-quick`
-# is the under-a-minute everyday run. None of them is part of `make test`.
+# The benchmark is its own Go module (bench/go.mod, with a replace of this
+# one), so its plotting dependencies stay out of the product's go.mod;
+# `make test` runs its tests too. `make bench` measures the router against
+# a bare ReverseProxy floor (and Portkey when it is installed) and rewrites
+# BENCHMARKS.md; `make bench-peers` installs Portkey first and requires it;
+# `make bench-quick` is the under-a-minute everyday run. None of them is
+# part of `make test`.
 .PHONY: bench bench-quick bench-peers bench-bin
 
 BENCH_FLAGS ?=
 
 bench-bin: build
 	$(GO) build -o bin/fakebedrock ./cmd/fakebedrock
-	$(GO) build -o bin/llmstack-bench ./cmd/llmstack-bench
+	cd bench && $(GO) build -o ../bin/llmstack-bench ./cmd/llmstack-bench
 
 bench: bench-bin
 	./bin/llmstack-bench $(BENCH_FLAGS)
