@@ -9,7 +9,7 @@ LDFLAGS += -H=windowsgui
 EXE := .exe
 endif
 
-.PHONY: run serve build test deps clean package
+.PHONY: run serve build test fuzz deps clean package
 
 run: build ## build and start llmstack (ARGS="--config path" to pass flags)
 	./bin/llmstack $(ARGS)
@@ -24,6 +24,19 @@ test: deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 	cd bench && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+
+# Each fuzz target for FUZZTIME; their seed corpora (testdata/fuzz/) also
+# run in `make test`. A failing input is written to testdata/fuzz/ of its
+# package: keep it there as a regression case.
+FUZZTIME ?= 3m
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./tiers
+	$(GO) test -run '^$$' -fuzz '^FuzzBuildRequest$$' -fuzztime $(FUZZTIME) ./server/bedrock
+	$(GO) test -run '^$$' -fuzz '^FuzzToolInput$$' -fuzztime $(FUZZTIME) ./server/bedrock
+	$(GO) test -run '^$$' -fuzz '^FuzzStream$$' -fuzztime $(FUZZTIME) ./server/openai
+	$(GO) test -run '^$$' -fuzz '^FuzzAppendString$$' -fuzztime $(FUZZTIME) ./server/openai
+	$(GO) test -run '^$$' -fuzz '^FuzzUnquote$$' -fuzztime $(FUZZTIME) ./server/openai
 
 deps:
 	@./scripts/install-deps.sh

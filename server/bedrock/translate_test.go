@@ -260,7 +260,7 @@ const (
 
 // signDetails gives every reasoning_details entry of a request body that
 // carries a placeholder the fake's real signature or redacted data.
-func signDetails(t *testing.T, body []byte) []byte {
+func signDetails(t testing.TB, body []byte) []byte {
 	t.Helper()
 	var v map[string]any
 	if json.Unmarshal(body, &v) != nil {
