@@ -9,7 +9,7 @@ LDFLAGS += -H=windowsgui
 EXE := .exe
 endif
 
-.PHONY: run serve build test deps clean package
+.PHONY: run serve build test fuzz deps clean package
 
 run: build ## build and start llmstack (ARGS="--config path" to pass flags)
 	./bin/llmstack $(ARGS)
@@ -23,6 +23,20 @@ build: deps
 test: deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	cd bench && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+
+# Each fuzz target for FUZZTIME; their seed corpora (testdata/fuzz/) also
+# run in `make test`. A failing input is written to testdata/fuzz/ of its
+# package: keep it there as a regression case.
+FUZZTIME ?= 3m
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./tiers
+	$(GO) test -run '^$$' -fuzz '^FuzzBuildRequest$$' -fuzztime $(FUZZTIME) ./server/bedrock
+	$(GO) test -run '^$$' -fuzz '^FuzzToolInput$$' -fuzztime $(FUZZTIME) ./server/bedrock
+	$(GO) test -run '^$$' -fuzz '^FuzzStream$$' -fuzztime $(FUZZTIME) ./server/openai
+	$(GO) test -run '^$$' -fuzz '^FuzzAppendString$$' -fuzztime $(FUZZTIME) ./server/openai
+	$(GO) test -run '^$$' -fuzz '^FuzzUnquote$$' -fuzztime $(FUZZTIME) ./server/openai
 
 deps:
 	@./scripts/install-deps.sh
@@ -34,17 +48,20 @@ clean:
 	rm -rf bin dist
 
 # Benchmarks
-# `make bench` measures the router against a bare ReverseProxy floor (and
-# Portkey when it is installed) and rewrites BENCHMARKS.md; `make
-# bench-peers` installs Portkey first and requires it; `make bench-quick`
-# is the under-a-minute everyday run. None of them is part of `make test`.
+# The benchmark is its own Go module (bench/go.mod, with a replace of this
+# one), so its plotting dependencies stay out of the product's go.mod;
+# `make test` runs its tests too. `make bench` measures the router against
+# a bare ReverseProxy floor (and Portkey when it is installed) and rewrites
+# BENCHMARKS.md; `make bench-peers` installs Portkey first and requires it;
+# `make bench-quick` is the under-a-minute everyday run. None of them is
+# part of `make test`.
 .PHONY: bench bench-quick bench-peers bench-bin
 
 BENCH_FLAGS ?=
 
 bench-bin: build
 	$(GO) build -o bin/fakebedrock ./cmd/fakebedrock
-	$(GO) build -o bin/llmstack-bench ./cmd/llmstack-bench
+	cd bench && $(GO) build -o ../bin/llmstack-bench ./cmd/llmstack-bench
 
 bench: bench-bin
 	./bin/llmstack-bench $(BENCH_FLAGS)

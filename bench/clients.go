@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+
+	"github.com/llmstack/llmstack/server/bedrock"
 )
 
 // CallFunc makes one request and reads the whole answer; buf is the
@@ -192,9 +194,11 @@ func ParseStamp(text []byte) (int64, bool) {
 }
 
 // NewSDKClient is an aws-sdk-go-v2 Bedrock runtime client for the endpoint
-// at baseURL: static dummy credentials, no retries (a failure is counted,
-// not hidden), a connection pool as large as the router's.
-func NewSDKClient(baseURL string) *bedrockruntime.Client {
+// at baseURL, built by the router's own constructor (so it has the
+// router's body and per-stream fixes): static dummy credentials, no
+// retries (a failure is counted, not hidden), a connection pool as large
+// as the router's.
+func NewSDKClient(baseURL string) *bedrock.RuntimeClient {
 	hc := awshttp.NewBuildableClient().
 		WithDialerOptions(func(d *net.Dialer) { d.Timeout = 5 * time.Second }).
 		WithTransportOptions(func(t *http.Transport) {
@@ -203,40 +207,16 @@ func NewSDKClient(baseURL string) *bedrockruntime.Client {
 			t.MaxIdleConnsPerHost = 8192
 			t.IdleConnTimeout = 4 * time.Second
 		})
-	cfg := aws.Config{
+	return bedrock.NewRuntimeClient(aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDBENCH", "x", ""),
-		HTTPClient:  ownedBodyClient{hc},
+		HTTPClient:  hc,
 		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
-	}
-	return bedrockruntime.NewFromConfig(cfg, func(o *bedrockruntime.Options) {
-		o.BaseEndpoint = aws.String(baseURL)
-	})
-}
-
-// ownedBodyClient gives the transport its own copy of the request body:
-// the SDK closes the body when the round trip returns, which can cut a
-// streamed response short on HTTP/1.1 (the router does the same).
-type ownedBodyClient struct{ inner aws.HTTPClient }
-
-func (c ownedBodyClient) Do(req *http.Request) (*http.Response, error) {
-	if req.Body == nil || req.Body == http.NoBody {
-		return c.inner.Do(req)
-	}
-	body, err := io.ReadAll(req.Body)
-	req.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	out := *req
-	out.Body = io.NopCloser(bytes.NewReader(body))
-	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	out.ContentLength = int64(len(body))
-	return c.inner.Do(&out)
+	}, baseURL)
 }
 
 // SDKCall makes a Converse call.
-func SDKCall(client *bedrockruntime.Client, in *bedrockruntime.ConverseInput) CallFunc {
+func SDKCall(client *bedrock.RuntimeClient, in *bedrockruntime.ConverseInput) CallFunc {
 	return func(ctx context.Context, _ *bytes.Buffer) error {
 		out, err := client.Converse(ctx, in)
 		if err != nil {
@@ -250,7 +230,7 @@ func SDKCall(client *bedrockruntime.Client, in *bedrockruntime.ConverseInput) Ca
 }
 
 // SDKStream makes a ConverseStream call and times its text deltas.
-func SDKStream(client *bedrockruntime.Client, in *bedrockruntime.ConverseStreamInput) StreamFunc {
+func SDKStream(client *bedrock.RuntimeClient, in *bedrockruntime.ConverseStreamInput) StreamFunc {
 	return func(ctx context.Context) StreamResult {
 		var res StreamResult
 		start := time.Now()

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/llmstack/llmstack/server/bedrock"
 )
 
 // Options configure a run.
@@ -90,7 +90,7 @@ type Runner struct {
 	ctx context.Context
 
 	http *http.Client
-	sdk  map[string]*bedrockruntime.Client
+	sdk  map[string]*bedrock.RuntimeClient
 
 	fakes  map[string]*Proc // by tier
 	llama  *Proc
@@ -117,7 +117,7 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	if o.Quick {
 		p, mode = QuickParams(), "quick"
 	}
-	r := &Runner{o: o, p: p, ctx: ctx, http: newHTTPClient(), sdk: map[string]*bedrockruntime.Client{},
+	r := &Runner{o: o, p: p, ctx: ctx, http: newHTTPClient(), sdk: map[string]*bedrock.RuntimeClient{},
 		fakes: map[string]*Proc{}, floorURL: map[string]string{}, variants: map[string]*Proc{}}
 	r.res = &Results{Mode: mode, Started: time.Now(), Machine: DescribeMachine(), Commit: gitCommit(), Params: p,
 		Memory: MemoryResult{IdleStart: map[string]Memory{}, IdleWarm: map[string]Memory{}, IdleEnd: map[string]Memory{},
@@ -358,7 +358,7 @@ type target struct {
 	stream func(fx *Fixture) StreamFunc
 }
 
-func (r *Runner) sdkClient(base string) *bedrockruntime.Client {
+func (r *Runner) sdkClient(base string) *bedrock.RuntimeClient {
 	c, ok := r.sdk[base]
 	if !ok {
 		c = NewSDKClient(base)

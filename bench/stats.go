@@ -1,9 +1,11 @@
 // Package bench is llmstack's benchmark harness: it starts the fake Bedrock
 // runtime, `llmstack serve`, a bare httputil.ReverseProxy floor and (where
 // Node is available) the Portkey gateway on loopback, drives them with its
-// own load generator, and writes BENCHMARKS.md, raw JSON and a chart.
-// cmd/llmstack-bench is its command line; `make bench`, `make bench-quick`
-// and `make bench-peers` run it.
+// own load generator, and writes BENCHMARKS.md (prose in report.md.tmpl),
+// raw JSON and a chart. It is a Go module of its own, so its plotting
+// dependencies stay out of llmstack's; bench/cmd/llmstack-bench is its
+// command line, and `make bench`, `make bench-quick` and `make bench-peers`
+// run it.
 package bench
 
 import (

@@ -61,7 +61,11 @@ const claudeCodeBetas = "claude-code-20250219,interleaved-thinking-2025-05-14,co
 func newMessagesFixture(t *testing.T) (*fixture, anthropic.Client) {
 	t.Helper()
 	f := newFixtureINI(t, fakebedrock.Options{}, messagesINI)
+	// A transport of the test's own, whose connections end with it.
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
 	client := anthropic.NewClient(
+		option.WithHTTPClient(&http.Client{Transport: tr}),
 		option.WithBaseURL(f.url),
 		option.WithAPIKey("sk-ant-not-a-real-key-0123456789"),
 		option.WithHeader("anthropic-beta", claudeCodeBetas),

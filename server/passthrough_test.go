@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/llmstack/llmstack/internal/golden"
+	"github.com/llmstack/llmstack/server"
 )
 
 // TestPassThrough checks what reaches llama-swap: unknown models and other
@@ -231,5 +233,78 @@ func TestCompletionRoutesTakeOnlyPOST(t *testing.T) {
 	}
 	if n := len(f.llama.received()); n != 0 {
 		t.Errorf("llama-swap got %d requests for the router's routes", n)
+	}
+}
+
+// TestPassThroughPeeksTheModel checks that a request for llama-swap's
+// model is routed on its "model" alone, while bedrock tiers and "auto",
+// which need the whole request, are decoded once.
+func TestPassThroughPeeksTheModel(t *testing.T) {
+	tests := []struct {
+		name, body string
+		decodes    int64
+	}{
+		{"unknown model", `{"messages":[{"role":"user","content":"hi"}],"model":"qwen-coder"}`, 0},
+		{"gguf tier", `{"model":"local","messages":[{"role":"user","content":"hi"}]}`, 0},
+		{"bedrock tier", `{"model":"code-fast","messages":[{"role":"user","content":"hi"}]}`, 1},
+		{"auto", `{"model":"auto","messages":[{"role":"user","content":"hi"}]}`, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			n := server.CountFullDecodes(t)
+			if resp, body := f.post("/v1/chat/completions", tt.body); resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d: %s", resp.StatusCode, body)
+			}
+			if got := n.Load(); got != tt.decodes {
+				t.Errorf("decoded the whole body %d times, want %d", got, tt.decodes)
+			}
+		})
+	}
+}
+
+// TestLlamaSwapFailures checks the error a client gets when llama-swap
+// fails before answering: the real cause in the message, and 504 for a
+// llama-swap that takes too long to start its answer.
+func TestLlamaSwapFailures(t *testing.T) {
+	tests := []struct {
+		name   string
+		answer func(w http.ResponseWriter, r *http.Request)
+		status int
+		code   string
+		want   string
+	}{
+		{"hangs up", func(w http.ResponseWriter, r *http.Request) {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+		}, http.StatusBadGateway, "llama_swap_unreachable", "closed the connection without answering"},
+		{"too slow", func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
+		}, http.StatusGatewayTimeout, "llama_swap_timeout", "did not start its answer within 200ms"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			server.SetLlamaSwapHeaderTimeout(t, 200*time.Millisecond)
+			f := newFixture(t)
+			f.llama.stream = tt.answer
+			resp, body := f.post("/v1/chat/completions", `{"model":"qwen-coder","messages":[{"role":"user","content":"hi"}]}`)
+			var e struct {
+				Error struct{ Message, Code string }
+			}
+			if err := json.Unmarshal(body, &e); err != nil {
+				t.Fatalf("not an OpenAI error: %s", body)
+			}
+			if resp.StatusCode != tt.status || e.Error.Code != tt.code || !strings.Contains(e.Error.Message, tt.want) || strings.Contains(e.Error.Message, "<nil>") {
+				t.Errorf("got %d %s %q; want %d %s with a message saying %q", resp.StatusCode, e.Error.Code, e.Error.Message, tt.status, tt.code, tt.want)
+			}
+			if !strings.Contains(e.Error.Message, f.llama.URL) {
+				t.Errorf("message %q does not name llama-swap's address", e.Error.Message)
+			}
+		})
 	}
 }

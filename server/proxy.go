@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"syscall"
 	"time"
 
 	"github.com/llmstack/llmstack/server/anthropic"
@@ -25,6 +26,14 @@ type llamaSwapProxy struct {
 	rp     *httputil.ReverseProxy
 	client *http.Client // for the router's own calls (model list, health)
 }
+
+// llamaSwapHeaderTimeout bounds how long llama-swap may take to start its
+// answer. It is generous: llama-swap may load a model first, and a
+// non-streaming answer starts only once it is complete. Tests lower it.
+var llamaSwapHeaderTimeout = 30 * time.Minute
+
+// llamaSwapDialTimeout bounds connecting to llama-swap, which is local.
+const llamaSwapDialTimeout = 5 * time.Second
 
 type targetKey struct{}
 
@@ -59,7 +68,8 @@ func (b *watchedBody) Read(p []byte) (int, error) {
 func newLlamaSwapProxy(log *slog.Logger) *llamaSwapProxy {
 	transport := &http.Transport{
 		Proxy:                 nil, // llama-swap is local; never via a proxy
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:           (&net.Dialer{Timeout: llamaSwapDialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		ResponseHeaderTimeout: llamaSwapHeaderTimeout,
 		MaxIdleConns:          512,
 		MaxIdleConnsPerHost:   512,
 		IdleConnTimeout:       90 * time.Second,
@@ -89,15 +99,37 @@ func newLlamaSwapProxy(log *slog.Logger) *llamaSwapProxy {
 			if r.Context().Value(anthropicErrorsKey{}) != nil {
 				writeError = anthropic.WriteError
 			}
-			writeError(w, &openai.Error{
-				Status:  http.StatusBadGateway,
-				Message: fmt.Sprintf("llama-swap at %s did not answer (is it running? set llama_swap_url in models.ini or LLAMA_SWAP_URL): %v", target, errors.Unwrap(err)),
-				Type:    openai.TypeUpstream,
-				Code:    "llama_swap_unreachable",
-			})
+			writeError(w, llamaSwapError(target, err))
 		},
 	}
 	return p
+}
+
+// llamaSwapError is what a client is told when llama-swap did not answer:
+// the cause in plain words (a bare transport error can read "EOF"), and a
+// 504 when it took too long.
+func llamaSwapError(target *url.URL, err error) *openai.Error {
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		msg := fmt.Sprintf("llama-swap at %s did not start its answer within %s (loading a model that takes longer? a stuck model?)", target, llamaSwapHeaderTimeout)
+		if op := (*net.OpError)(nil); errors.As(err, &op) && op.Op == "dial" {
+			msg = fmt.Sprintf("llama-swap at %s did not accept the connection within %s (is it running? set llama_swap_url in models.ini or LLAMA_SWAP_URL)", target, llamaSwapDialTimeout)
+		}
+		return &openai.Error{Status: http.StatusGatewayTimeout, Message: msg, Type: openai.TypeTimeout, Code: "llama_swap_timeout"}
+	}
+	cause := err.Error()
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		cause = "it closed the connection without answering"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		cause = "connection refused"
+	}
+	return &openai.Error{
+		Status:  http.StatusBadGateway,
+		Message: fmt.Sprintf("llama-swap at %s did not answer (is it running? set llama_swap_url in models.ini or LLAMA_SWAP_URL): %s", target, cause),
+		Type:    openai.TypeUpstream,
+		Code:    "llama_swap_unreachable",
+	}
 }
 
 // forward proxies r to llama-swap, logs it and records the outcome under

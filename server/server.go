@@ -175,12 +175,16 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, ep openai.Endp
 		return
 	}
 
-	req, decodeErr := openai.DecodeRequest(body, ep)
-	model := ""
-	if req != nil {
-		model = req.Model
-	} else {
-		model = peekModel(body)
+	// Only bedrock tiers and the classifier need the whole request;
+	// llama-swap's models go by their name.
+	model := peekModel(body)
+	var req *openai.ChatRequest
+	var decodeErr *openai.Error
+	if t := cfg.Lookup(model); model == "" || model == tiers.AutoModel || (t != nil && t.Backend != tiers.BackendGGUF) {
+		req, decodeErr = decodeRequest(body, ep)
+		if req != nil {
+			model = req.Model
+		}
 	}
 
 	var tier *tiers.Tier
@@ -354,16 +358,40 @@ func (p *pacedBody) release() {
 	}
 }
 
-// peekModel reads only "model" from a body that did not decode as a whole,
-// to tell whether it is ours to reject or llama-swap's to judge.
+// decodeRequest decodes a request body whole; tests count its calls.
+var decodeRequest = openai.DecodeRequest
+
+// peekModel reads the top-level "model" of a JSON object body, without
+// decoding the rest: routing a request to llama-swap needs nothing else,
+// and agents' bodies can be megabytes of history. It is "" when the body
+// is not an object, breaks off before its model, or names none (the full
+// decode then says what is wrong). The first "model" counts; a body that
+// repeats it is decoded whole when the first names a bedrock tier, and
+// the decode's (the last) wins.
 func peekModel(body []byte) string {
-	var v struct {
-		Model string `json:"model"`
-	}
-	if json.Unmarshal(body, &v) != nil {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return ""
 	}
-	return v.Model
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if key == "model" {
+			v, err := dec.Token()
+			if s, ok := v.(string); ok && err == nil {
+				return s
+			}
+			return ""
+		}
+		// Skip the value: scanned, not decoded into Go values.
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return ""
+		}
+	}
+	return ""
 }
 
 // rewriteModel sets "model" in a JSON object body, keeping every other

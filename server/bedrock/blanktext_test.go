@@ -1,8 +1,6 @@
 package bedrock
 
 import (
-	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/llmstack/llmstack/server/openai"
@@ -52,38 +50,7 @@ func TestNoBlankTextBlocks(t *testing.T) {
 			if oerr != nil {
 				return // refusing with a 400 that names the problem is acceptable too
 			}
-			for _, where := range blankTextBlocks(got) {
-				t.Errorf("blank text block at %s: Bedrock refuses it with a ValidationException", where)
-			}
+			checkConverseRules(t, got)
 		})
 	}
-}
-
-func blankTextBlocks(r *ConverseRequest) []string {
-	var out []string
-	for i, s := range r.System {
-		if strings.TrimSpace(s.Text) == "" {
-			out = append(out, fmt.Sprintf("system.%d", i))
-		}
-	}
-	for i, m := range r.Messages {
-		for j, b := range m.Content {
-			switch {
-			case b.ToolResult != nil:
-				if len(b.ToolResult.Content) == 0 {
-					out = append(out, fmt.Sprintf("messages.%d.content.%d.toolResult.content (empty)", i, j))
-				}
-				for k, c := range b.ToolResult.Content {
-					if strings.TrimSpace(c.Text) == "" {
-						out = append(out, fmt.Sprintf("messages.%d.content.%d.toolResult.content.%d", i, j, k))
-					}
-				}
-			case b.ToolUse == nil && b.Image == nil:
-				if strings.TrimSpace(b.Text) == "" {
-					out = append(out, fmt.Sprintf("messages.%d.content.%d", i, j))
-				}
-			}
-		}
-	}
-	return out
 }

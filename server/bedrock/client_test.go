@@ -3,15 +3,23 @@ package bedrock
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+
+	"github.com/llmstack/llmstack/server/bedrock/fakebedrock"
 )
 
 // awsFiles points the SDK at a temporary AWS config file holding config and
@@ -43,7 +51,7 @@ func TestClientsShareOneClientPerKey(t *testing.T) {
 	c := NewClients()
 	key := ClientKey{Profile: "work", Region: "us-west-2", Endpoint: "http://127.0.0.1:1"}
 	const n = 16
-	got := make([]*bedrockruntime.Client, n)
+	got := make([]*RuntimeClient, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
@@ -166,4 +174,82 @@ func TestClientsSlowBuild(t *testing.T) {
 			t.Error("a build that panicked left its key blocked")
 		}
 	}()
+}
+
+// testRuntime is a runtime client for the fake at url, built as the router
+// builds its own.
+func testRuntime(url string, hc aws.HTTPClient) *RuntimeClient {
+	return NewRuntimeClient(aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "not-a-secret", ""),
+		HTTPClient:  hc,
+	}, url)
+}
+
+// TestRuntimeClientConcurrentStreams runs streams at once on one client.
+// Under -race it fails unless each stream decodes with its own protocol
+// (the SDK's shared event stream codec races).
+func TestRuntimeClientConcurrentStreams(t *testing.T) {
+	srv := httptest.NewServer(fakebedrock.New(fakebedrock.Options{}))
+	defer srv.Close()
+	client := testRuntime(srv.URL, nil)
+	msgs := []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "hi"}}}}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			out, err := client.ConverseStream(context.Background(), &bedrockruntime.ConverseStreamInput{ModelId: aws.String("m"), Messages: msgs})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			events := out.GetStream()
+			defer events.Close()
+			n := 0
+			for range events.Events() {
+				n++
+			}
+			if err := events.Err(); err != nil || n == 0 {
+				t.Errorf("stream: %d events, error %v", n, err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// lateReader is an HTTP client that answers at once and reads the request
+// body only after the SDK has got its answer, as net/http's write loop may
+// on HTTP/1.1.
+type lateReader struct {
+	mu   sync.Mutex
+	body io.ReadCloser
+}
+
+func (l *lateReader) Do(r *http.Request) (*http.Response, error) {
+	l.mu.Lock()
+	l.body = r.Body
+	l.mu.Unlock()
+	return &http.Response{
+		StatusCode: 200,
+		Header:     http.Header{"Content-Type": {"application/json"}},
+		Body:       io.NopCloser(strings.NewReader(`{"output":{"message":{"role":"assistant","content":[{"text":"ok"}]}},"stopReason":"end_turn","usage":{"inputTokens":1,"outputTokens":1,"totalTokens":2},"metrics":{"latencyMs":1}}`)),
+		Request:    r,
+	}, nil
+}
+
+// TestRuntimeClientOwnsTheRequestBody checks that the SDK closing the
+// request body when its call returns does not take the bytes away from a
+// wire still writing them.
+func TestRuntimeClientOwnsTheRequestBody(t *testing.T) {
+	hc := &lateReader{}
+	client := testRuntime("http://bedrock.invalid", hc)
+	msgs := []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "hello there"}}}}
+	if _, err := client.Converse(context.Background(), &bedrockruntime.ConverseInput{ModelId: aws.String("m"), Messages: msgs}); err != nil {
+		t.Fatal(err)
+	}
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	got, err := io.ReadAll(hc.body)
+	if err != nil || !strings.Contains(string(got), "hello there") {
+		t.Errorf("reading the body after the call returned: %q, %v; want the whole request", got, err)
+	}
 }

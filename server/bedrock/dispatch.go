@@ -2,11 +2,7 @@ package bedrock
 
 import (
 	"context"
-
 	"errors"
-	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
-	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/schemas"
-	"github.com/aws/smithy-go/transport/http/protocol/restjson1"
 	"net/http"
 	"time"
 
@@ -24,15 +20,6 @@ type Dispatcher struct {
 	// it back without signatures. It belongs to the dispatcher, not to a
 	// models.ini, so it lives across reloads.
 	Memory *ThinkingMemory
-}
-
-// ownProtocol gives one ConverseStream call its own protocol instance. The
-// SDK's restJson1 protocol decodes the event streams of all calls of a
-// client with one shared codec (lazily built decoder, shared payload
-// buffer), which the race detector reports as soon as two streams run at
-// once; a protocol per stream shares nothing.
-func ownProtocol(o *bedrockruntime.Options) {
-	o.Protocol = restjson1.New(schemas.AmazonBedrockFrontendService)
 }
 
 var errShuttingDown = errors.New("the router is shutting down; the answer was cut short")
@@ -59,122 +46,170 @@ type Outcome struct {
 }
 
 // Serve answers req, already decoded from the endpoint ep, with tier's model
-// on the chosen channel: a JSON response, or a stream of chunks when the
-// request asked for one.
+// on the chosen channel: a JSON response (serveJSON), or a stream of chunks
+// when the request asked for one (serveStream); whatever fails on the way
+// ends in fail.
 func (d *Dispatcher) Serve(w http.ResponseWriter, r *http.Request, ep openai.Endpoint, req *openai.ChatRequest, tier *tiers.Tier, useNext bool) Outcome {
 	target := tier.Bedrock.Active(useNext)
-	out := Outcome{Target: target}
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)
 	if d.Stopping != nil {
 		defer context.AfterFunc(d.Stopping, func() { cancel(errShuttingDown) })()
 	}
-	fail := func(e *openai.Error) Outcome {
-		if context.Cause(ctx) == errShuttingDown {
-			e = shuttingDown()
-		}
-		out.Status, out.Err = e.Status, e
-		if r.Context().Err() != nil {
-			out.ClientGone = true
-			return out
-		}
-		openai.WriteError(w, e)
-		return out
+	x := &exchange{w: w, r: r, ctx: ctx, cancel: cancel, ep: ep, req: req, tier: tier,
+		out:  Outcome{Target: target},
+		call: Call{Tier: tier.Name, Model: target.ModelID, Region: target.Region, Profile: tier.Bedrock.Profile, Endpoint: tier.Bedrock.EndpointURL},
 	}
 
 	creq, oerr := BuildRequestRecalling(req, tier, target, d.Memory)
 	if oerr != nil {
-		return fail(oerr)
+		return x.fail(nil, oerr)
 	}
 	if repairs := creq.Repairs.String(); repairs != "" {
 		w.Header().Set(RepairsHeader, repairs)
 	}
-	call := Call{Tier: tier.Name, Model: target.ModelID, Region: target.Region, Profile: tier.Bedrock.Profile, Endpoint: tier.Bedrock.EndpointURL}
 	client, err := d.Clients.Get(ctx, ClientKey{Profile: tier.Bedrock.Profile, Region: target.Region, Endpoint: tier.Bedrock.EndpointURL})
 	if err != nil {
-		return fail(HTTPError(err, call))
+		return x.fail(nil, err)
 	}
-	call.Region, call.kind = client.Options().Region, credentialKindOf(client.Options().Credentials)
+	x.call.Region, x.call.kind = client.Options().Region, credentialKindOf(client.Options().Credentials)
 
 	prefix := "chatcmpl-"
 	if ep == openai.Completions {
 		prefix = "cmpl-"
 	}
-	id, created := openai.NewID(prefix), time.Now().Unix()
-
+	x.id, x.created = openai.NewID(prefix), time.Now().Unix()
 	if !req.Stream {
-		resp, err := client.Converse(ctx, creq.converseInput())
-		if err != nil {
-			return fail(HTTPError(err, call))
-		}
-		answer := AnswerFrom(resp)
-		d.Memory.Remember(answer.memoryKeys(creq.memoryContext), answer.Thinking)
-		if resp.Usage != nil {
-			out.Usage = &answer.Usage
-		}
-		if ep == openai.Completions {
-			openai.WriteJSON(w, http.StatusOK, answer.TextCompletion(id, created, tier.Name))
-		} else {
-			openai.WriteJSON(w, http.StatusOK, answer.ChatCompletion(id, created, tier.Name))
-		}
-		out.Status = http.StatusOK
-		return out
+		return d.serveJSON(x, client, creq)
 	}
+	return d.serveStream(x, client, creq)
+}
 
-	resp, err := client.ConverseStream(ctx, creq.converseStreamInput(), ownProtocol)
+// exchange is one request being answered, with what its answer and its
+// failure both need.
+type exchange struct {
+	w http.ResponseWriter
+	r *http.Request
+	// ctx is the request's, also ended by a shutdown (errShuttingDown)
+	// and by the stream idle timer (errStreamIdle).
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	ep     openai.Endpoint
+	req    *openai.ChatRequest
+	tier   *tiers.Tier
+	call   Call
+
+	id      string
+	created int64
+	out     Outcome
+}
+
+// serveJSON answers with one Converse call.
+func (d *Dispatcher) serveJSON(x *exchange, client *RuntimeClient, creq *ConverseRequest) Outcome {
+	resp, err := client.Converse(x.ctx, creq.converseInput())
 	if err != nil {
-		return fail(HTTPError(err, call))
+		return x.fail(nil, err)
+	}
+	answer := AnswerFrom(resp)
+	d.Memory.Remember(answer.memoryKeys(creq.memoryContext), answer.Thinking)
+	if resp.Usage != nil {
+		x.out.Usage = &answer.Usage
+	}
+	if x.ep == openai.Completions {
+		openai.WriteJSON(x.w, http.StatusOK, answer.TextCompletion(x.id, x.created, x.tier.Name))
+	} else {
+		openai.WriteJSON(x.w, http.StatusOK, answer.ChatCompletion(x.id, x.created, x.tier.Name))
+	}
+	x.out.Status = http.StatusOK
+	return x.out
+}
+
+// errIncompleteStream is why a stream that ended without messageStop
+// failed: it was cut short upstream.
+var errIncompleteStream = errors.New("Bedrock stream ended before the answer was complete")
+
+// serveStream relays one ConverseStream call as chunks.
+func (d *Dispatcher) serveStream(x *exchange, client *RuntimeClient, creq *ConverseRequest) Outcome {
+	resp, err := client.ConverseStream(x.ctx, creq.converseStreamInput())
+	if err != nil {
+		return x.fail(nil, err)
 	}
 	events := resp.GetStream()
 	defer events.Close()
 
-	out.Status = http.StatusOK
-	stream := openai.NewStream(w, ep, id, created, tier.Name)
+	x.out.Status = http.StatusOK
+	stream := openai.NewStream(x.w, x.ep, x.id, x.created, x.tier.Name)
 	rl := newRelay(stream)
-	idle := tier.Bedrock.StreamIdleTimeout
 	var timedOut bool
 	if err = stream.Begin(); err == nil {
-		err, timedOut = rl.run(events.Events(), idle, cancel)
+		err, timedOut = rl.run(events.Events(), x.tier.Bedrock.StreamIdleTimeout, x.cancel)
 	}
-	out.Usage = rl.usage
+	x.out.Usage = rl.usage
 	if rl.finish != "" {
 		// Remembered once the answer is whole, even if the client left
 		// at the end: it may still send the turn back.
 		d.Memory.Remember(rl.answerThinking(creq.memoryContext))
 	}
-	if err != nil || r.Context().Err() != nil {
-		out.ClientGone = true
-		return out
+	if err != nil || x.r.Context().Err() != nil {
+		x.out.ClientGone = true
+		return x.out
 	}
-	if timedOut {
-		e := streamIdleError(call, idle)
-		out.Err = e
-		_ = stream.Fail(e)
-		return out
-	}
-	if err := events.Err(); err != nil {
-		e := HTTPError(err, call)
-		if context.Cause(ctx) == errShuttingDown {
-			e = shuttingDown()
-		}
-		out.Err = e
-		_ = stream.Fail(e)
-		return out
-	}
-	if rl.finish == "" {
-		// A stream that ends without messageStop was cut short upstream.
-		e := &openai.Error{Status: http.StatusBadGateway, Message: call.String() + ": Bedrock stream ended before the answer was complete", Type: openai.TypeUpstream, Code: "incomplete_stream"}
-		out.Err = e
-		_ = stream.Fail(e)
-		return out
+	switch {
+	case timedOut:
+		return x.fail(stream, errStreamIdle)
+	case events.Err() != nil:
+		return x.fail(stream, events.Err())
+	case rl.finish == "":
+		return x.fail(stream, errIncompleteStream)
 	}
 	_ = rl.closeToolCalls()
 	_ = stream.FinishNative(rl.finish, rl.native)
-	if rl.usage != nil && req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
+	if rl.usage != nil && x.req.StreamOptions != nil && x.req.StreamOptions.IncludeUsage {
 		_ = stream.Usage(*rl.usage)
 	}
 	if stream.Done() != nil {
-		out.ClientGone = true
+		x.out.ClientGone = true
 	}
-	return out
+	return x.out
+}
+
+// fail ends the exchange with err: an error response when nothing has been
+// sent yet (stream nil), else the stream's error chunk. A client that has
+// gone is told nothing.
+func (x *exchange) fail(stream *openai.Stream, err error) Outcome {
+	e := failure(x.ctx, err, x.call, x.tier.Bedrock.StreamIdleTimeout)
+	if stream == nil {
+		x.out.Status = e.Status
+	}
+	x.out.Err = e
+	if x.r.Context().Err() != nil {
+		x.out.ClientGone = true
+		return x.out
+	}
+	if stream == nil {
+		openai.WriteError(x.w, e)
+	} else {
+		_ = stream.Fail(e)
+	}
+	return x.out
+}
+
+// failure is the one place that maps why a Bedrock request failed to what
+// the client is told: the router shutting down (the cause of ctx) wins
+// over the error it caused; then the idle timer, a stream cut short, an
+// error already in OpenAI terms (a request Bedrock cannot take), and
+// everything else from loading the client or calling Bedrock.
+func failure(ctx context.Context, err error, call Call, idle time.Duration) *openai.Error {
+	var oe *openai.Error
+	switch {
+	case context.Cause(ctx) == errShuttingDown:
+		return shuttingDown()
+	case errors.Is(err, errStreamIdle):
+		return streamIdleError(call, idle)
+	case errors.Is(err, errIncompleteStream):
+		return &openai.Error{Status: http.StatusBadGateway, Message: call.String() + ": " + errIncompleteStream.Error(), Type: openai.TypeUpstream, Code: "incomplete_stream"}
+	case errors.As(err, &oe):
+		return oe
+	}
+	return HTTPError(err, call)
 }

@@ -84,7 +84,7 @@ func (d *Dispatcher) ServeMessages(w http.ResponseWriter, r *http.Request, raw [
 	resp, err := client.InvokeModelWithResponseStream(ctx, &bedrockruntime.InvokeModelWithResponseStreamInput{
 		ModelId: aws.String(target.ModelID), Body: mb.Body,
 		ContentType: aws.String("application/json"), Accept: aws.String("application/json"),
-	}, ownProtocol)
+	})
 	if err != nil {
 		return fail(HTTPError(err, call))
 	}

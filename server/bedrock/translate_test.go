@@ -262,7 +262,7 @@ const (
 
 // signDetails gives every reasoning_details entry of a request body that
 // carries a placeholder the fake's real signature or redacted data.
-func signDetails(t *testing.T, body []byte) []byte {
+func signDetails(t testing.TB, body []byte) []byte {
 	t.Helper()
 	var v map[string]any
 	if json.Unmarshal(body, &v) != nil {
@@ -448,137 +448,17 @@ func TestBuildRequest(t *testing.T) {
 	}
 }
 
-// checkConverseRules checks what Bedrock's validation demands of every
-// request, whatever the input: strictly alternating user/assistant turns,
-// no empty turn, one member per block, toolUse only from the assistant, a
-// toolResult in the next turn for every toolUse, and a toolConfig whenever
-// toolUse blocks appear.
-func checkConverseRules(t *testing.T, r *ConverseRequest) {
+// checkConverseRules checks r against Bedrock's request rules, which live
+// in one place: the fake's validator.
+func checkConverseRules(t testing.TB, r *ConverseRequest) {
 	t.Helper()
 	raw, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wire struct {
-		System   []map[string]json.RawMessage `json:"system"`
-		Messages []struct {
-			Role    string                       `json:"role"`
-			Content []map[string]json.RawMessage `json:"content"`
-		} `json:"messages"`
-		ToolConfig *struct {
-			Tools []struct {
-				ToolSpec *struct {
-					Name        string  `json:"name"`
-					Description *string `json:"description"`
-				} `json:"toolSpec"`
-				CachePoint json.RawMessage `json:"cachePoint"`
-			} `json:"tools"`
-		} `json:"toolConfig"`
+	if msg := fakebedrock.Validate(raw); msg != "" {
+		t.Errorf("Bedrock would refuse the request: %s", msg)
 	}
-	if err := json.Unmarshal(raw, &wire); err != nil {
-		t.Fatal(err)
-	}
-	cachePoints := 0
-	for _, b := range wire.System {
-		if b["cachePoint"] != nil {
-			cachePoints++
-		}
-	}
-	if wire.ToolConfig != nil {
-		for _, tl := range wire.ToolConfig.Tools {
-			if tl.CachePoint != nil {
-				cachePoints++
-			}
-		}
-	}
-	for _, m := range wire.Messages {
-		for j, b := range m.Content {
-			if b["cachePoint"] != nil {
-				cachePoints++
-				if j == 0 {
-					t.Errorf("a %s turn starts with a cache point", m.Role)
-				}
-			}
-		}
-	}
-	if cachePoints > 4 {
-		t.Errorf("%d cache points; Bedrock takes at most 4", cachePoints)
-	}
-	usesTools := false
-	for i, m := range wire.Messages {
-		if m.Role != "user" && m.Role != "assistant" {
-			t.Errorf("messages[%d]: role %q", i, m.Role)
-		}
-		if i > 0 && wire.Messages[i-1].Role == m.Role {
-			t.Errorf("messages[%d]: two %s turns in a row", i, m.Role)
-		}
-		if len(m.Content) == 0 {
-			t.Errorf("messages[%d]: empty content", i)
-		}
-		for j, b := range m.Content {
-			if len(b) != 1 {
-				t.Errorf("messages[%d].content[%d] has %d members", i, j, len(b))
-			}
-			if text, ok := b["text"]; ok && string(text) == `""` {
-				t.Errorf("messages[%d].content[%d]: blank text", i, j)
-			}
-			if use, ok := b["toolUse"]; ok {
-				usesTools = true
-				if m.Role != "assistant" {
-					t.Errorf("messages[%d]: toolUse in a %s turn", i, m.Role)
-				}
-				var tu struct {
-					ToolUseID string          `json:"toolUseId"`
-					Input     json.RawMessage `json:"input"`
-				}
-				_ = json.Unmarshal(use, &tu)
-				if !bytes.HasPrefix(tu.Input, []byte("{")) {
-					t.Errorf("messages[%d].content[%d]: toolUse input %s is not an object", i, j, tu.Input)
-				}
-				if i+1 >= len(wire.Messages) || !hasResultFor(wire.Messages[i+1].Content, tu.ToolUseID) {
-					t.Errorf("messages[%d]: toolUse %s has no toolResult in the next turn", i, tu.ToolUseID)
-				}
-			}
-		}
-	}
-	if usesTools && (wire.ToolConfig == nil || len(wire.ToolConfig.Tools) == 0) {
-		t.Errorf("toolUse blocks without a toolConfig")
-	}
-	if wire.ToolConfig != nil {
-		var names []string
-		for i, tl := range wire.ToolConfig.Tools {
-			if tl.CachePoint != nil && tl.ToolSpec == nil {
-				continue
-			}
-			if tl.ToolSpec == nil || tl.ToolSpec.Name == "" {
-				t.Errorf("toolConfig declares a nameless tool")
-				continue
-			}
-			// Bedrock: "description ... Length Constraints: Minimum length
-			// of 1. Required: No" -- an empty one is a ValidationException.
-			if d := tl.ToolSpec.Description; d != nil && *d == "" {
-				t.Errorf("toolConfig.tools[%d] (%s): empty description; Bedrock requires at least 1 character, so leave it out", i, tl.ToolSpec.Name)
-			}
-			names = append(names, tl.ToolSpec.Name)
-		}
-		if len(slices.Compact(slices.Sorted(slices.Values(names)))) != len(names) {
-			t.Errorf("toolConfig declares a tool twice: %q", names)
-		}
-	}
-}
-
-func hasResultFor(blocks []map[string]json.RawMessage, id string) bool {
-	for _, b := range blocks {
-		if res, ok := b["toolResult"]; ok {
-			var tr struct {
-				ToolUseID string `json:"toolUseId"`
-			}
-			if json.Unmarshal(res, &tr) == nil && tr.ToolUseID == id {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // toolInputCases: the rules for tool call arguments. want is exact JSON

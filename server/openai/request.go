@@ -399,10 +399,18 @@ func DecodeRequest(body []byte, ep Endpoint) (*ChatRequest, *Error) {
 			return nil, InvalidRequest(`"prompt" is required: a string`, "missing_prompt")
 		}
 	}
+	// A name declared twice is refused, not merged: which of the two
+	// schemas the client meant is not the router's to guess (and Bedrock
+	// refuses a repeated tool name).
+	declared := make(map[string]int, len(req.Tools))
 	for i, t := range req.Tools {
 		if t.Function.Name == "" {
 			return nil, InvalidRequest(fmt.Sprintf("tools[%d]: function.name is required", i), "invalid_tool")
 		}
+		if first, ok := declared[t.Function.Name]; ok {
+			return nil, InvalidRequest(fmt.Sprintf("tools[%d]: function %q is declared twice (first in tools[%d]); each tool needs a name of its own", i, t.Function.Name, first), "invalid_tool")
+		}
+		declared[t.Function.Name] = i
 	}
 	return &req, nil
 }

@@ -153,6 +153,8 @@ var decodeCases = []struct {
 		wantErr: "invalid request body: stop must be a string or a list of strings"},
 	{name: "tool-name-missing", body: `{"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"a"}},{"type":"function","function":{"description":"no name"}}]}`, wantCode: "invalid_tool",
 		wantErr: "tools[1]: function.name is required"},
+	{name: "tool-declared-twice", body: `{"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"a"}},{"type":"function","function":{"name":"b"}},{"type":"function","function":{"name":"a","description":"again"}}]}`, wantCode: "invalid_tool",
+		wantErr: `tools[2]: function "a" is declared twice (first in tools[0]); each tool needs a name of its own`},
 	{name: "completions-prompt-missing", ep: Completions, body: `{"model":"fast"}`, wantCode: "missing_prompt",
 		wantErr: `"prompt" is required: a string`},
 	{name: "completions-prompt-null", ep: Completions, body: `{"prompt":null}`, wantCode: "missing_prompt",

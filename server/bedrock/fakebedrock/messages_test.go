@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/llmstack/llmstack/server/bedrock"
 )
 
 const (
@@ -77,12 +79,13 @@ func TestValidateMessages(t *testing.T) {
 	}
 }
 
-func sdkClient(url string) *bedrockruntime.Client {
-	return bedrockruntime.New(bedrockruntime.Options{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "not-a-secret", ""),
-		BaseEndpoint: aws.String(url),
-	})
+// sdkClient is the router's own Bedrock client for the fake at url: the
+// SDK's, with the fixes that keep its streams whole.
+func sdkClient(url string) *bedrock.RuntimeClient {
+	return bedrock.NewRuntimeClient(aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "not-a-secret", ""),
+	}, url)
 }
 
 // TestInvokeThroughSDK checks that InvokeModel, InvokeModelWithResponseStream

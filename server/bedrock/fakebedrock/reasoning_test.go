@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/document"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
@@ -19,11 +18,7 @@ func TestReasoningReplies(t *testing.T) {
 	fake := New(Options{})
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
-	client := bedrockruntime.New(bedrockruntime.Options{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "not-a-secret", ""),
-		BaseEndpoint: aws.String(srv.URL),
-	})
+	client := sdkClient(srv.URL)
 	msgs := []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "hi"}}}}
 	thinking := document.NewLazyDocument(map[string]any{"thinking": map[string]any{"type": "enabled", "budget_tokens": 1024}})
 	ic := &types.InferenceConfiguration{MaxTokens: aws.Int32(2048)}

@@ -17,7 +17,8 @@ type converseBody struct {
 	ToolConfig *struct {
 		Tools []struct {
 			ToolSpec *struct {
-				Name string `json:"name"`
+				Name        string  `json:"name"`
+				Description *string `json:"description"`
 			} `json:"toolSpec"`
 			CachePoint *struct {
 				Type string `json:"type"`
@@ -64,6 +65,11 @@ func validate(body []byte) string {
 	if req.Messages[0].Role != "user" {
 		return "A conversation must start with a user message. Try again with a conversation that starts with a user message."
 	}
+	for i, b := range req.System {
+		if text, ok := b["text"].(string); ok && strings.TrimSpace(text) == "" {
+			return fmt.Sprintf("The text field in the SystemContentBlock object at system.%d is blank. Add text to the text field, and try again.", i)
+		}
+	}
 	usesTools := false
 	toolUseIDs := map[string]bool{}
 	for i, m := range req.Messages {
@@ -80,6 +86,9 @@ func validate(body []byte) string {
 		for j, b := range m.Content {
 			if len(b) != 1 {
 				return fmt.Sprintf("messages.%d.content: a content block must hold exactly one member", i)
+			}
+			if msg := validateBlock(i, j, b); msg != "" {
+				return msg
 			}
 			if tu, ok := b["toolUse"].(map[string]any); ok {
 				usesTools = true
@@ -122,6 +131,7 @@ func validate(body []byte) string {
 		return "The toolConfig field must be defined when using toolUse and toolResult content blocks."
 	}
 	if req.ToolConfig != nil {
+		names := map[string]bool{}
 		for i, t := range req.ToolConfig.Tools {
 			if t.CachePoint != nil && t.ToolSpec == nil {
 				continue
@@ -129,6 +139,15 @@ func validate(body []byte) string {
 			if t.ToolSpec == nil || t.ToolSpec.Name == "" {
 				return fmt.Sprintf("toolConfig.tools.%d.toolSpec.name: must not be empty", i)
 			}
+			// "description ... Length Constraints: Minimum length of 1.
+			// Required: No": an empty one is refused, a missing one is not.
+			if d := t.ToolSpec.Description; d != nil && *d == "" {
+				return fmt.Sprintf("1 validation error detected: Value '' at 'toolConfig.tools.%d.member.toolSpec.description' failed to satisfy constraint: Member must have length greater than or equal to 1", i)
+			}
+			if names[t.ToolSpec.Name] {
+				return fmt.Sprintf("toolConfig.tools.%d: the tool name %s is used twice; tool names must be unique", i, t.ToolSpec.Name)
+			}
+			names[t.ToolSpec.Name] = true
 		}
 	}
 	if msg := validateOutputConfig(req); msg != "" {
@@ -148,6 +167,36 @@ func validate(body []byte) string {
 	}
 	if msg := validateImages(req); msg != "" {
 		return msg
+	}
+	return ""
+}
+
+// validateBlock checks one content block of messages[i] on its own: no
+// blank text (in a tool result either), a tool result with content, tool
+// input that is an object, and no cache point before any content.
+func validateBlock(i, j int, b map[string]any) string {
+	if text, ok := b["text"].(string); ok && strings.TrimSpace(text) == "" {
+		return fmt.Sprintf("The text field in the ContentBlock object at messages.%d.content.%d is blank. Add text to the text field, and try again.", i, j)
+	}
+	if _, ok := b["cachePoint"]; ok && j == 0 {
+		return fmt.Sprintf("messages.%d.content.%d: a cache point must follow the content it caches; it cannot start a turn", i, j)
+	}
+	if tu, ok := b["toolUse"].(map[string]any); ok {
+		if _, isObject := tu["input"].(map[string]any); !isObject {
+			return fmt.Sprintf("The format of the value at messages.%d.content.%d.toolUse.input is invalid. Provide a json object for the field and try again.", i, j)
+		}
+	}
+	if tr, ok := b["toolResult"].(map[string]any); ok {
+		content, _ := tr["content"].([]any)
+		if len(content) == 0 {
+			return fmt.Sprintf("messages.%d.content.%d.toolResult.content is empty: a tool result needs at least one content block", i, j)
+		}
+		for k, c := range content {
+			cb, _ := c.(map[string]any)
+			if text, ok := cb["text"].(string); ok && strings.TrimSpace(text) == "" {
+				return fmt.Sprintf("The text field in the ToolResultContentBlock object at messages.%d.content.%d.toolResult.content.%d is blank. Add text to the text field, and try again.", i, j, k)
+			}
+		}
 	}
 	return ""
 }
