@@ -33,18 +33,17 @@ func ParseAgentTool(s string) (AgentTool, error) {
 // AgentFinalText is the agent mode's answer once its tool calls are done.
 const AgentFinalText = "Done: the tool loop is complete."
 
-// agentReply is the agent mode's answer to a Converse body: a call of the
-// first AgentTool the request declares while the conversation holds fewer
-// than steps tool results, else AgentFinalText. ok is false when the
-// request declares none of the tools, or the body is not Converse JSON.
+// agentReply is the agent mode's answer to a Converse or an Anthropic
+// Messages body: a call of the first AgentTool the request declares while
+// the conversation holds fewer than steps tool results, else
+// AgentFinalText. ok is false when the request declares none of the
+// tools, or the body is neither.
 func agentReply(body []byte, tools []AgentTool, steps int) (Reply, bool) {
 	var req struct {
 		Messages []struct {
-			Role    string `json:"role"`
-			Content []struct {
-				ToolResult json.RawMessage `json:"toolResult"`
-			} `json:"content"`
+			Content json.RawMessage `json:"content"`
 		} `json:"messages"`
+		// Converse declares tools in toolConfig, Messages in tools.
 		ToolConfig *struct {
 			Tools []struct {
 				ToolSpec *struct {
@@ -52,15 +51,23 @@ func agentReply(body []byte, tools []AgentTool, steps int) (Reply, bool) {
 				} `json:"toolSpec"`
 			} `json:"tools"`
 		} `json:"toolConfig"`
+		Tools []struct {
+			Name string `json:"name"`
+		} `json:"tools"`
 	}
-	if json.Unmarshal(body, &req) != nil || req.ToolConfig == nil {
+	if json.Unmarshal(body, &req) != nil {
 		return Reply{}, false
 	}
 	declared := map[string]bool{}
-	for _, t := range req.ToolConfig.Tools {
-		if t.ToolSpec != nil {
-			declared[t.ToolSpec.Name] = true
+	if req.ToolConfig != nil {
+		for _, t := range req.ToolConfig.Tools {
+			if t.ToolSpec != nil {
+				declared[t.ToolSpec.Name] = true
+			}
 		}
+	}
+	for _, t := range req.Tools {
+		declared[t.Name] = true
 	}
 	var call *AgentTool
 	for i := range tools {
@@ -74,8 +81,13 @@ func agentReply(body []byte, tools []AgentTool, steps int) (Reply, bool) {
 	}
 	results := 0
 	for _, m := range req.Messages {
-		for _, c := range m.Content {
-			if len(c.ToolResult) > 0 {
+		var blocks []struct {
+			Type       string          `json:"type"`
+			ToolResult json.RawMessage `json:"toolResult"`
+		}
+		_ = json.Unmarshal(m.Content, &blocks) // a string content has none
+		for _, b := range blocks {
+			if len(b.ToolResult) > 0 || b.Type == "tool_result" {
 				results++
 			}
 		}

@@ -249,7 +249,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if reply, ok = s.agentReply(body); !ok {
 			reply = s.defaultReply()
 		}
-		reply = s.defaultReply()
 	}
 	if reply.Reasoning == "" && ThinkingEnabled(body) {
 		reply.Reasoning = DefaultReasoning
