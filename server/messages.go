@@ -175,18 +175,7 @@ func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request, count boo
 		out = s.bedrock.Serve(aw, r, openai.ChatCompletions, chat, tier, useNext)
 		aw.Finish(out.Err)
 	}
-	elapsed := time.Since(start)
-	s.stats.record(tier.Name, out.Status, out.Err, elapsed, out.Usage)
-	attrs := []any{"method", r.Method, "path", r.URL.Path, "model", model, "tier", tier.Name, "reason", reason,
-		"bedrock_model", out.Target.ModelID, "stream", req.Stream, "status", out.Status, "dur", elapsed.Round(time.Microsecond)}
-	switch {
-	case out.ClientGone:
-		s.log.Info("request", append(attrs, "error", "client closed the connection")...)
-	case out.Err != nil:
-		s.log.Warn("request", append(attrs, "error", out.Err.Message)...)
-	default:
-		s.log.Info("request", attrs...)
-	}
+	s.bedrockDone(w, r, start, tier, model, reason, req.Stream, out)
 }
 
 // countMessageTokens answers count_tokens for a bedrock tier: Bedrock's

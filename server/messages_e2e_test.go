@@ -130,7 +130,7 @@ func TestMessagesText(t *testing.T) {
 	if f.lastRequest().AccessKeyID != keySmart {
 		t.Errorf("signed by %s, want the smart profile", f.lastRequest().AccessKeyID)
 	}
-	f.waitLog("path=/v1/messages", "tier=claude-smart", "status=200")
+	f.waitLog("path=/v1/messages", "tier=claude-smart", "status=200", `repairs="dropped-betas=1"`)
 	if strings.Contains(f.logs.String(), "sk-ant-not-a-real-key") {
 		t.Error("the API key reached the log")
 	}

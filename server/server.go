@@ -236,10 +236,17 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, ep openai.Endp
 		return
 	}
 	out := s.bedrock.Serve(w, r, ep, req, tier, useNext)
+	s.bedrockDone(w, r, start, tier, model, reason, req.Stream, out)
+}
+
+// bedrockDone counts a bedrock tier's answer in the tier's stats and
+// writes its log line, with the repairs the tier made (as the response
+// header names them).
+func (s *Server) bedrockDone(w http.ResponseWriter, r *http.Request, start time.Time, tier *tiers.Tier, model, reason string, stream bool, out bedrock.Outcome) {
 	elapsed := time.Since(start)
 	s.stats.record(tier.Name, out.Status, out.Err, elapsed, out.Usage)
 	attrs := []any{"method", r.Method, "path", r.URL.Path, "model", model, "tier", tier.Name, "reason", reason,
-		"bedrock_model", out.Target.ModelID, "stream", req.Stream, "status", out.Status, "dur", elapsed.Round(time.Microsecond)}
+		"bedrock_model", out.Target.ModelID, "stream", stream, "status", out.Status, "dur", elapsed.Round(time.Microsecond)}
 	if repairs := w.Header().Get(RepairsHeader); repairs != "" {
 		attrs = append(attrs, "repairs", repairs)
 	}
