@@ -152,6 +152,7 @@ func TestMessagesStream(t *testing.T) {
 		Model: "claude-sonnet-4-5-20250929", MaxTokens: 1000, Messages: userText("read a.go"),
 		Tools: []anthropic.ToolUnionParam{{OfTool: &anthropic.ToolParam{Name: "Read", InputSchema: anthropic.ToolInputSchemaParam{Properties: map[string]any{"file_path": map[string]any{"type": "string"}}}}}},
 	})
+	defer stream.Close()
 	var msg anthropic.Message
 	for stream.Next() {
 		if err := msg.Accumulate(stream.Current()); err != nil {
@@ -193,6 +194,7 @@ func TestMessagesThinkingToolLoop(t *testing.T) {
 		Tools:    []anthropic.ToolUnionParam{{OfTool: &anthropic.ToolParam{Name: "ls", InputSchema: anthropic.ToolInputSchemaParam{}}}},
 	}
 	stream := client.Messages.NewStreaming(context.Background(), params)
+	defer stream.Close()
 	var first anthropic.Message
 	for stream.Next() {
 		if err := first.Accumulate(stream.Current()); err != nil {
@@ -240,6 +242,7 @@ func TestMessagesErrors(t *testing.T) {
 		return fakebedrock.Reply{Chunks: []string{"a ", "b ", "c "}, Exception: "throttlingException", ExceptionAfter: 2}
 	})
 	stream := client.Messages.NewStreaming(context.Background(), anthropic.MessageNewParams{Model: "smart", MaxTokens: 100, Messages: userText("hi")})
+	defer stream.Close()
 	var types []string
 	for stream.Next() {
 		types = append(types, stream.Current().Type)
@@ -355,6 +358,7 @@ func TestMessagesConverseTier(t *testing.T) {
 	})
 	params.Messages = append(params.Messages, msg.ToParam(), anthropic.NewUserMessage(anthropic.NewToolResultBlock("tu_1", "a.go b.go", false)))
 	stream := client.Messages.NewStreaming(context.Background(), params)
+	defer stream.Close()
 	var second anthropic.Message
 	for stream.Next() {
 		if err := second.Accumulate(stream.Current()); err != nil {
@@ -384,6 +388,7 @@ func TestMessagesConverseStreamFailure(t *testing.T) {
 		return fakebedrock.Reply{Chunks: []string{"a ", "b "}, Exception: "serviceUnavailableException", ExceptionAfter: 1}
 	})
 	stream := client.Messages.NewStreaming(context.Background(), anthropic.MessageNewParams{Model: "nova", MaxTokens: 100, Messages: userText("hi")})
+	defer stream.Close()
 	var seen []string
 	for stream.Next() {
 		seen = append(seen, stream.Current().Type)
