@@ -215,8 +215,7 @@ func (u *usageStore) problem() string {
 	return u.readProblem
 }
 
-// saveLocked writes the file: a temporary file in the same directory,
-// synced, then renamed over the old one. Days older than keepDays and
+// saveLocked writes the file (writeFileAtomic). Days older than keepDays and
 // leave given on other days than today are dropped first.
 func (u *usageStore) saveLocked(today time.Time) {
 	oldest := today.AddDate(0, 0, -keepDays).Format(dayLayout)
@@ -233,7 +232,11 @@ func (u *usageStore) saveLocked(today time.Time) {
 	if u.path == "" {
 		return
 	}
-	if err := writeFileAtomic(u.path, u.data); err != nil {
+	data, err := json.MarshalIndent(u.data, "", " ")
+	if err == nil {
+		err = writeFileAtomic(u.path, append(data, '\n'), 0o600)
+	}
+	if err != nil {
 		msg := fmt.Sprintf("cannot save usage to %s: %v; spend since then is kept in memory only", u.path, err)
 		if msg != u.writeProblem {
 			u.log.Warn(msg)
@@ -244,11 +247,10 @@ func (u *usageStore) saveLocked(today time.Time) {
 	u.writeProblem = ""
 }
 
-func writeFileAtomic(path string, v any) error {
-	data, err := json.MarshalIndent(v, "", " ")
-	if err != nil {
-		return err
-	}
+// writeFileAtomic replaces path with data: written to a temporary file
+// in the same directory, synced, then renamed over it, so a reader (or a
+// crash) sees the old file or the new one, never half of one.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return unwrapPath(err)
@@ -258,7 +260,11 @@ func writeFileAtomic(path string, v any) error {
 		return unwrapPath(err)
 	}
 	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return unwrapPath(err)
+	}
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return unwrapPath(err)
 	}
