@@ -42,6 +42,9 @@ Usage:
   llmstack serve [--config PATH] [--addr HOST:PORT] [--next] [--log-level LEVEL]
                                                        run the router without a tray
   llmstack check [--config PATH] [--next]              validate models.ini and print the tiers
+  llmstack opencode [--config PATH] [--next] [--write DIR]
+                                                       print opencode's config for these tiers, or
+                                                       merge it into DIR/opencode.json
   llmstack version                                     print the version
   llmstack help                                        print this help (also -h, --help)
 
@@ -66,6 +69,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(cmd, args, stdout, stderr)
 	case "check":
 		return check(args, stdout, stderr)
+	case "opencode":
+		return opencode(args, stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "llmstack %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return 0
@@ -161,6 +166,39 @@ func check(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// opencode prints opencode.json for the tiers of models.ini, or merges it
+// into DIR/opencode.json with --write.
+func opencode(args []string, stdout, stderr io.Writer) int {
+	var cf commonFlags
+	fs := newFlagSet("opencode", stderr, &cf)
+	dir := fs.String("write", "", "merge the llmstack provider into DIR/opencode.json (created if missing), keeping its other keys")
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
+	}
+	cfg, ok := loadConfig(cf.config, stderr)
+	if !ok {
+		return 1
+	}
+	useNext := cf.next || tiers.UseNextFromEnv()
+	baseURL := "http://" + cfg.Addr() + "/v1"
+	if *dir == "" {
+		out, err := server.OpencodeConfig(cfg, baseURL, useNext)
+		if err != nil {
+			fmt.Fprintf(stderr, "llmstack: %v\n", err)
+			return 1
+		}
+		stdout.Write(out)
+		return 0
+	}
+	path, err := server.WriteOpencodeConfig(*dir, cfg, baseURL, useNext)
+	if err != nil {
+		fmt.Fprintf(stderr, "llmstack: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "llmstack: wrote the llmstack provider (%s at %s) into %s\n", plural(len(cfg.Tiers), "tier"), baseURL, path)
+	return 0
+}
+
 // runFlags are the flags of the commands that run the router.
 type runFlags struct {
 	commonFlags
@@ -219,10 +257,14 @@ func serve(cmd string, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	slog.SetDefault(logger) // where the AWS SDK's messages go
+	var err error
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := server.Options{UseNext: cf.next || tiers.UseNextFromEnv(), Logger: logger, Version: version}
-	err := server.Run(ctx, cfg, *addr, opts, func(url string) {
+	if opts.UsagePath, err = server.DefaultUsagePath(); err != nil {
+		logger.Warn("spend is counted in memory only", "error", err)
+	}
+	err = server.Run(ctx, cfg, *addr, opts, func(url string) {
 		fmt.Fprintf(stdout, "llmstack %s serving %s (models.ini: %s)\n", version, url, cfg.Path)
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {
