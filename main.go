@@ -44,6 +44,9 @@ Usage:
   llmstack check [--config PATH] [--next]              validate models.ini and print the tiers
   llmstack claude-code [--config PATH] [--shell SHELL] print the environment lines for Claude Code
                                                        (SHELL: bash (default), zsh, fish, powershell)
+  llmstack opencode [--config PATH] [--next] [--write DIR]
+                                                       print opencode's config for these tiers, or
+                                                       merge it into DIR/opencode.json
   llmstack version                                     print the version
   llmstack help                                        print this help (also -h, --help)
 
@@ -70,6 +73,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return check(args, stdout, stderr)
 	case "claude-code":
 		return claudeCode(args, stdout, stderr)
+	case "opencode":
+		return opencode(args, stdout, stderr)
 	case "version", "help":
 		// They take no flags or arguments, but -h/--help and mistakes
 		// are answered as for every other command.
@@ -178,6 +183,39 @@ func check(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// opencode prints opencode.json for the tiers of models.ini, or merges it
+// into DIR/opencode.json with --write.
+func opencode(args []string, stdout, stderr io.Writer) int {
+	var cf commonFlags
+	fs := newFlagSet("opencode", stderr, &cf)
+	dir := fs.String("write", "", "merge the llmstack provider into DIR/opencode.json (created if missing), keeping its other keys")
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
+	}
+	cfg, ok := loadConfig(cf.config, stderr)
+	if !ok {
+		return 1
+	}
+	useNext := cf.next || tiers.UseNextFromEnv()
+	baseURL := "http://" + cfg.Addr() + "/v1"
+	if *dir == "" {
+		out, err := server.OpencodeConfig(cfg, baseURL, useNext)
+		if err != nil {
+			fmt.Fprintf(stderr, "llmstack: %v\n", err)
+			return 1
+		}
+		stdout.Write(out)
+		return 0
+	}
+	path, err := server.WriteOpencodeConfig(*dir, cfg, baseURL, useNext)
+	if err != nil {
+		fmt.Fprintf(stderr, "llmstack: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "llmstack: wrote the llmstack provider (%s at %s) into %s\n", plural(len(cfg.Tiers), "tier"), baseURL, path)
+	return 0
+}
+
 // runFlags are the flags of the commands that run the router.
 type runFlags struct {
 	commonFlags
@@ -236,10 +274,14 @@ func serve(cmd string, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	slog.SetDefault(logger) // where the AWS SDK's messages go
+	var err error
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := server.Options{UseNext: cf.next || tiers.UseNextFromEnv(), Logger: logger, Version: version}
-	err := server.Run(ctx, cfg, *addr, opts, func(url string) {
+	if opts.UsagePath, err = server.DefaultUsagePath(); err != nil {
+		logger.Warn("spend is counted in memory only", "error", err)
+	}
+	err = server.Run(ctx, cfg, *addr, opts, func(url string) {
 		fmt.Fprintf(stdout, "llmstack %s serving %s (models.ini: %s)\n", version, url, cfg.Path)
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {

@@ -33,6 +33,14 @@ func TestCLI(t *testing.T) {
 	unset := filepath.Join(dir, "unset.ini")
 	os.WriteFile(unset, []byte("[code-fast]\naws_model_id = m\naws_profile = $LLMSTACK_TEST_NOPE_PROFILE\naws_region = ${LLMSTACK_TEST_NOPE_REGION}\n"), 0o644)
 
+	// opencode --write merges into the opencode.json there.
+	project := filepath.Join(dir, "project")
+	os.Mkdir(project, 0o755)
+	os.WriteFile(filepath.Join(project, "opencode.json"), []byte(`{"theme":"tokyonight","model":"anthropic/claude-sonnet-4-5"}`), 0o644)
+	jsonc := filepath.Join(dir, "jsonc")
+	os.Mkdir(jsonc, 0o755)
+	os.WriteFile(filepath.Join(jsonc, "opencode.json"), []byte("{\n  // mine\n}\n"), 0o644)
+
 	tests := []struct {
 		name string
 		args []string
@@ -72,6 +80,11 @@ func TestCLI(t *testing.T) {
 		{"version-extra-argument", []string{"version", "bogus"}, 2, ""},
 		{"help-bad-flag", []string{"help", "--bogus"}, 2, ""},
 		{"help-extra-argument", []string{"help", "bogus"}, 2, ""},
+		{"opencode", []string{"opencode", "--config", good}, 0, ""},
+		{"opencode-next", []string{"opencode", "--next", "--config", good}, 0, ""},
+		{"opencode-write", []string{"opencode", "--config", good, "--write", project}, 0, ""},
+		{"opencode-write-not-json", []string{"opencode", "--config", good, "--write", jsonc}, 1, ""},
+		{"opencode-invalid", []string{"opencode", "--config", bad}, 1, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,6 +100,8 @@ func TestCLI(t *testing.T) {
 			}
 		})
 	}
+	merged, _ := os.ReadFile(filepath.Join(project, "opencode.json"))
+	golden.Assert(t, "cli/opencode-write.opencode.json", merged)
 }
 
 // runIn runs the command in dir ("" for here) and comes back, so the golden

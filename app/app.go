@@ -61,7 +61,7 @@ func Run(opts Options) error {
 		useNext := opts.UseNext != nil && *opts.UseNext
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		return server.Run(ctx, opts.Config, opts.Addr, server.Options{UseNext: useNext, Logger: logger, Version: opts.Version},
+		return server.Run(ctx, opts.Config, opts.Addr, server.Options{UseNext: useNext, Logger: logger, Version: opts.Version, UsagePath: usagePath(logger)},
 			func(url string) { logger.Info("serving", "url", url) })
 	}
 
@@ -71,7 +71,7 @@ func Run(opts Options) error {
 	if opts.UseNext != nil {
 		useNext = *opts.UseNext
 	}
-	srv := server.New(opts.Config, server.Options{UseNext: useNext, Logger: logger, Version: opts.Version})
+	srv := server.New(opts.Config, server.Options{UseNext: useNext, Logger: logger, Version: opts.Version, UsagePath: usagePath(logger)})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
@@ -184,6 +184,12 @@ func (t *tray) actions() Actions {
 		CopyBaseURL: func() {
 			t.app.Clipboard().SetContent(t.srv.Status().BaseURL)
 		},
+		CopyOpencodeConfig: t.copyOpencodeConfig,
+		AllowOverBudget: func(tier string, on bool) {
+			if err := t.srv.AllowOverBudget(tier, on); err != nil {
+				t.log.Error("allow over budget today", "error", err)
+			}
+		},
 		SetUseNext: func(on bool) {
 			t.srv.SetUseNext(on)
 			t.app.Preferences().SetBool(prefUseNext, on)
@@ -206,6 +212,29 @@ func (t *tray) actions() Actions {
 		ShowStatus:      t.showWindow,
 		Quit:            t.quit,
 	}
+}
+
+// copyOpencodeConfig copies opencode.json for the tiers being served, at
+// the address the router listens on.
+func (t *tray) copyOpencodeConfig() {
+	st := t.srv.Status()
+	out, err := server.OpencodeConfig(t.srv.Config(), st.BaseURL, st.UseNext)
+	if err != nil {
+		t.log.Error("opencode config", "error", err)
+		return
+	}
+	t.app.Clipboard().SetContent(string(out))
+	t.log.Info("opencode config copied: paste it into opencode.json, or run llmstack opencode --write DIR")
+}
+
+// usagePath is where spend is kept ("" in memory only, when the user
+// config directory is unknown).
+func usagePath(log *slog.Logger) string {
+	p, err := server.DefaultUsagePath()
+	if err != nil {
+		log.Warn("spend is counted in memory only", "error", err)
+	}
+	return p
 }
 
 // refresh re-renders the menu, icon and window from a fresh snapshot. It

@@ -19,7 +19,11 @@ import (
 
 // Actions are what the tray's items do. A nil action leaves its item out.
 type Actions struct {
-	CopyBaseURL     func()
+	CopyBaseURL func()
+	// CopyOpencodeConfig copies opencode.json for the running tiers.
+	CopyOpencodeConfig func()
+	// AllowOverBudget ticks or unticks a tier's "Allow over budget today".
+	AllowOverBudget func(tier string, on bool)
 	SetUseNext      func(on bool)
 	OpenConfig      func()
 	ReloadConfig    func()
@@ -41,14 +45,16 @@ func mark(l server.Level) string {
 
 // Labels of the items tests and users look for.
 const (
-	LabelCopyURL  = "Copy base URL"
-	LabelUseNext  = "Use next channel"
-	LabelOpen     = "Open models.ini"
-	LabelReload   = "Reload models.ini"
-	LabelRecheck  = "Recheck AWS profiles"
-	LabelStatus   = "Show status window"
-	LabelQuit     = "Quit"
-	LabelProfiles = "AWS profiles"
+	LabelCopyURL    = "Copy base URL"
+	LabelUseNext    = "Use next channel"
+	LabelOpen       = "Open models.ini"
+	LabelReload     = "Reload models.ini"
+	LabelRecheck    = "Recheck AWS profiles"
+	LabelStatus     = "Show status window"
+	LabelQuit       = "Quit"
+	LabelProfiles   = "AWS profiles"
+	LabelOpencode   = "Copy opencode config"
+	LabelOverBudget = "Allow over budget today"
 )
 
 // maxLabel keeps one menu line readable; details go in submenus and the
@@ -81,6 +87,9 @@ func Menu(st server.Status, stopping bool, now time.Time, act Actions) *fyne.Men
 	}
 	if st.BaseURL != "" {
 		action(LabelCopyURL, act.CopyBaseURL)
+		if len(st.Tiers) > 0 {
+			action(LabelOpencode, act.CopyOpencodeConfig)
+		}
 	}
 	add(fyne.NewMenuItemSeparator())
 
@@ -90,8 +99,13 @@ func Menu(st server.Status, stopping bool, now time.Time, act Actions) *fyne.Men
 	regions := profileRegions(st.Profiles)
 	for _, t := range st.Tiers {
 		it := fyne.NewMenuItem(clip(TierLine(t, regions)), nil)
-		it.ChildMenu = fyne.NewMenu("", infoItems(TierDetails(t, regions))...)
+		it.ChildMenu = fyne.NewMenu("", append(infoItems(TierDetails(t, regions)), overBudgetItem(t, act)...)...)
 		add(it)
+	}
+	if len(st.Tiers) > 0 {
+		for _, l := range SpendSummary(st.Spend) {
+			add(info(l))
+		}
 	}
 
 	if len(st.Profiles) > 0 {
@@ -209,6 +223,7 @@ func TierDetails(t server.TierStatus, regions map[string]string) []string {
 	if line := TokenLine(t.Stats); line != "" {
 		lines = append(lines, line)
 	}
+	lines = append(lines, SpendLines(t)...)
 	if t.Stats.Requests > 0 {
 		lines = append(lines, "Last latency: "+FormatLatency(t.Stats.LastLatency))
 	}
@@ -408,4 +423,91 @@ func TokenLine(st server.TierStats) string {
 		line += fmt.Sprintf(" · %d%% of input from cache", st.CachedTokens*100/st.PromptTokens)
 	}
 	return line
+}
+
+// SpendSummary is the menu's spend line for all tiers, and what is wrong
+// with the usage file, if anything.
+func SpendSummary(sp server.Spend) []string {
+	line := fmt.Sprintf("Spend: %s today · %s this month (estimated)", FormatUSD(sp.TodayUSD), FormatUSD(sp.MonthUSD))
+	if share := savedShare(sp.MonthUSD, sp.SavedMonthUSD); share > 0 {
+		line += fmt.Sprintf(" · prompt cache saved %d%%", share)
+	}
+	lines := []string{line}
+	if sp.Problem != "" {
+		lines = append(lines, wrap("⚠ "+sp.Problem, maxLabel)...)
+	}
+	return lines
+}
+
+// SpendLines are a tier's spend and budget lines in its submenu.
+func SpendLines(t server.TierStatus) []string {
+	switch {
+	case t.Backend == tiers.BackendGGUF:
+		return []string{"Spend: none (a local model)"}
+	case !t.PriceKnown:
+		lines := wrap(fmt.Sprintf("Spend: unknown, no price for %s (set price_input_per_mtok and price_output_per_mtok)", t.Model), maxLabel)
+		if t.BudgetUSD > 0 {
+			lines = append(lines, fmt.Sprintf("Daily budget: %s, not counted without a price", FormatUSD(t.BudgetUSD)))
+		}
+		return lines
+	}
+	lines := []string{
+		"Spend today: " + FormatUSD(t.SpentTodayUSD) + cacheSaved(t.SpentTodayUSD, t.SavedTodayUSD),
+		"Spend this month: " + FormatUSD(t.SpentMonthUSD) + cacheSaved(t.SpentMonthUSD, t.SavedMonthUSD),
+	}
+	if t.BudgetUSD > 0 {
+		line := fmt.Sprintf("Daily budget: %s of %s (%d%%)", FormatUSD(t.SpentTodayUSD), FormatUSD(t.BudgetUSD), int(t.SpentTodayUSD*100/t.BudgetUSD))
+		switch {
+		case t.Budget == server.BudgetReached && t.OverBudgetAllowed:
+			line += " · allowed over budget today"
+		case t.Budget == server.BudgetReached:
+			line += " · spent"
+		case t.Budget == server.BudgetNear:
+			line += " · ⚠ nearly spent"
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// overBudgetItem is the "Allow over budget today" checkbox of a tier with
+// a daily budget.
+func overBudgetItem(t server.TierStatus, act Actions) []*fyne.MenuItem {
+	if t.BudgetUSD <= 0 || !t.PriceKnown || act.AllowOverBudget == nil || t.Backend == tiers.BackendGGUF {
+		return nil
+	}
+	name, on := t.Name, t.OverBudgetAllowed
+	it := fyne.NewMenuItem(LabelOverBudget, func() { act.AllowOverBudget(name, !on) })
+	it.Checked = on
+	return []*fyne.MenuItem{it}
+}
+
+// cacheSaved is " · prompt cache saved N%" when the cache saved anything.
+func cacheSaved(spent, saved float64) string {
+	if share := savedShare(spent, saved); share > 0 {
+		return fmt.Sprintf(" · prompt cache saved %d%%", share)
+	}
+	return ""
+}
+
+// savedShare is the percentage of the cost without the cache that the
+// cache saved.
+func savedShare(spent, saved float64) int {
+	if saved <= 0 || spent+saved <= 0 {
+		return 0
+	}
+	return int(saved * 100 / (spent + saved))
+}
+
+// FormatUSD renders an estimated amount of US dollars: $1,234.57, $0.42,
+// and <$0.01 for a cent's fraction (a short request on a cheap model).
+func FormatUSD(v float64) string {
+	switch {
+	case v <= 0:
+		return "$0.00"
+	case v < 0.01:
+		return "<$0.01"
+	}
+	cents := int64(v*100 + 0.5)
+	return fmt.Sprintf("$%s.%02d", thousands(int(cents/100)), cents%100)
 }

@@ -30,16 +30,32 @@ func healthy() server.Status {
 		LlamaSwap:  server.UpstreamHealth{URL: "http://127.0.0.1:10102", Reachable: true},
 		Tiers: []server.TierStatus{
 			{Name: "code-fast", Role: "fast", Backend: tiers.BackendBedrock, Model: "us.anthropic.claude-haiku-4-5-20251001-v1:0", CurrentModel: "us.anthropic.claude-haiku-4-5-20251001-v1:0", Channel: tiers.ChannelCurrent, Region: "us-east-1", CtxSize: 200000, PromptCache: true,
-				Stats: server.TierStats{Requests: 42, LastLatency: 850 * time.Millisecond, LastStatus: 200, PromptTokens: 1234567, CachedTokens: 1012345, CompletionTokens: 45678}},
+				Stats:     server.TierStats{Requests: 42, LastLatency: 850 * time.Millisecond, LastStatus: 200, PromptTokens: 1234567, CachedTokens: 1012345, CompletionTokens: 45678},
+				TierSpend: server.TierSpend{PriceKnown: true, SpentTodayUSD: 0.42, SpentMonthUSD: 3.1, SavedTodayUSD: 0.65, SavedMonthUSD: 4.2, BudgetUSD: 5}},
 			{Name: "code-smart", Role: "agent", Backend: tiers.BackendBedrock, Model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", CurrentModel: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", NextModel: "us.anthropic.claude-opus-4-5-20251101-v1:0",
-				Channel: tiers.ChannelCurrent, Profile: "work", CtxSize: 200000, Stats: server.TierStats{Requests: 7, Errors: 1, LastLatency: 12400 * time.Millisecond, LastStatus: 200, LastError: "tier code-smart: Bedrock ThrottlingException: Too many requests"}},
+				Channel: tiers.ChannelCurrent, Profile: "work", CtxSize: 200000, Stats: server.TierStats{Requests: 7, Errors: 1, LastLatency: 12400 * time.Millisecond, LastStatus: 200, LastError: "tier code-smart: Bedrock ThrottlingException: Too many requests"},
+				TierSpend: server.TierSpend{PriceKnown: true, SpentTodayUSD: 0.004}},
 			{Name: "plan-uncensored", Role: "plan-uncensored", Backend: tiers.BackendGGUF, Model: "bartowski/Qwen_Qwen3-30B-A3B-GGUF/Qwen_Qwen3-30B-A3B-Q4_K_M.gguf", CurrentModel: "bartowski/Qwen_Qwen3-30B-A3B-GGUF/Qwen_Qwen3-30B-A3B-Q4_K_M.gguf", Channel: tiers.ChannelCurrent, CtxSize: 32768},
 		},
+		Spend: server.Spend{TodayUSD: 0.424, MonthUSD: 3.1, SavedTodayUSD: 0.65, SavedMonthUSD: 4.2, Days: chartDays()},
 		Profiles: []bedrock.ProfileHealth{
 			{Profile: "", State: bedrock.ProfileOK, KeyID: "AKIA…MPLE", Region: "us-east-1", Source: "SharedConfigCredentials", Checked: now},
 			{Profile: "work", State: bedrock.ProfileOK, KeyID: "ASIA…WXYZ", Region: "eu-west-1", Source: "SSOProvider", Expires: now.Add(3*time.Hour + 20*time.Minute), Checked: now},
 		},
 	}
+}
+
+// chartDays are 30 days of spend up to now's, some without any.
+func chartDays() []server.DaySpend {
+	var days []server.DaySpend
+	for i := server.ChartDays - 1; i >= 0; i-- {
+		usd := float64((i*7)%5) * 0.35
+		if i == 0 {
+			usd = 0.424
+		}
+		days = append(days, server.DaySpend{Day: time.Date(2026, 11, 25-i, 0, 0, 0, 0, time.UTC), USD: usd})
+	}
+	return days
 }
 
 func TestMenu(t *testing.T) {
@@ -74,6 +90,21 @@ func TestMenu(t *testing.T) {
 			return st
 		}, false},
 		{"stopping", healthy, true},
+		{"spend", func() server.Status {
+			st := healthy()
+			st.Tiers[0].SpentTodayUSD, st.Tiers[0].Budget = 4.1, server.BudgetNear
+			st.Tiers[1].TierSpend = server.TierSpend{PriceKnown: true, SpentTodayUSD: 2.31, SpentMonthUSD: 1234.5, SavedTodayUSD: -0.1, BudgetUSD: 2, Budget: server.BudgetReached}
+			st.Tiers[1].Level, st.Tiers[1].Reason = server.LevelWarn, "daily budget of $2.00 spent: answering 429 until midnight"
+			st.Tiers = append(st.Tiers, server.TierStatus{Name: "llama", Backend: tiers.BackendBedrock, Model: "meta.llama3-3-70b-instruct-v1:0", CurrentModel: "meta.llama3-3-70b-instruct-v1:0",
+				Channel: tiers.ChannelCurrent, Region: "us-west-2", TierSpend: server.TierSpend{BudgetUSD: 3}})
+			st.Spend = server.Spend{TodayUSD: 6.41, MonthUSD: 1237.6, Problem: "the usage file /home/dev/.config/llmstack/usage.json was corrupt (unexpected end of JSON input); it was set aside as usage.json.corrupt-20261125-120000 and spend is counted from zero"}
+			return st
+		}, false},
+		{"over-budget-allowed", func() server.Status {
+			st := healthy()
+			st.Tiers[1].TierSpend = server.TierSpend{PriceKnown: true, SpentTodayUSD: 2.31, BudgetUSD: 2, Budget: server.BudgetReached, OverBudgetAllowed: true}
+			return st
+		}, false},
 		{"no-tiers", func() server.Status {
 			return server.Status{BaseURL: "http://127.0.0.1:10101/v1", ConfigPath: "models.ini"}
 		}, false},
@@ -124,13 +155,15 @@ type recorder struct{ calls []string }
 func allActions(r *recorder) Actions {
 	rec := func(name string) func() { return func() { r.calls = append(r.calls, name) } }
 	return Actions{
-		CopyBaseURL:     rec("copy"),
-		SetUseNext:      func(on bool) { r.calls = append(r.calls, fmt.Sprintf("next=%v", on)) },
-		OpenConfig:      rec("open"),
-		ReloadConfig:    rec("reload"),
-		RecheckProfiles: rec("recheck"),
-		ShowStatus:      rec("status"),
-		Quit:            rec("quit"),
+		CopyBaseURL:        rec("copy"),
+		CopyOpencodeConfig: rec("opencode"),
+		AllowOverBudget:    func(tier string, on bool) { r.calls = append(r.calls, fmt.Sprintf("over-budget %s=%v", tier, on)) },
+		SetUseNext:         func(on bool) { r.calls = append(r.calls, fmt.Sprintf("next=%v", on)) },
+		OpenConfig:         rec("open"),
+		ReloadConfig:       rec("reload"),
+		RecheckProfiles:    rec("recheck"),
+		ShowStatus:         rec("status"),
+		Quit:               rec("quit"),
 	}
 }
 
@@ -150,14 +183,14 @@ func TestMenuActions(t *testing.T) {
 		st.UseNext = useNext
 		r := &recorder{}
 		m := Menu(st, false, now, allActions(r))
-		for _, label := range []string{LabelCopyURL, LabelUseNext, LabelOpen, LabelReload, LabelRecheck, LabelStatus, LabelQuit} {
+		for _, label := range []string{LabelCopyURL, LabelOpencode, LabelUseNext, LabelOpen, LabelReload, LabelRecheck, LabelStatus, LabelQuit} {
 			it := find(m, label)
 			if it == nil || it.Action == nil || it.Disabled {
 				t.Fatalf("no usable %q item", label)
 			}
 			it.Action()
 		}
-		want := fmt.Sprintf("copy next=%v open reload recheck status quit", !useNext)
+		want := fmt.Sprintf("copy opencode next=%v open reload recheck status quit", !useNext)
 		if got := strings.Join(r.calls, " "); got != want {
 			t.Errorf("useNext=%v: actions %q, want %q", useNext, got, want)
 		}
@@ -165,11 +198,38 @@ func TestMenuActions(t *testing.T) {
 			t.Errorf("Use next channel checked = %v, want %v", got, useNext)
 		}
 	}
+	// "Allow over budget today" in the submenu of a tier with a budget
+	// only, ticking what is unticked and back.
+	st0 := healthy()
+	for _, allowed := range []bool{false, true} {
+		st0.Tiers[0].OverBudgetAllowed = allowed
+		r := &recorder{}
+		m := Menu(st0, false, now, allActions(r))
+		it := find(m.Items[4].ChildMenu, LabelOverBudget)
+		if it == nil || it.Checked != allowed {
+			t.Fatalf("code-fast submenu: %q item %+v", LabelOverBudget, it)
+		}
+		it.Action()
+		if want := fmt.Sprintf("over-budget code-fast=%v", !allowed); strings.Join(r.calls, " ") != want {
+			t.Errorf("actions %q, want %q", r.calls, want)
+		}
+		if find(m.Items[5].ChildMenu, LabelOverBudget) != nil {
+			t.Error("code-smart, without a budget, offers to go over it")
+		}
+	}
 	// Without a base URL there is nothing to copy.
 	st := healthy()
 	st.BaseURL = ""
 	if find(Menu(st, false, now, allActions(&recorder{})), LabelCopyURL) != nil {
 		t.Error("Copy base URL offered while not serving")
+	}
+}
+
+func TestFormatUSD(t *testing.T) {
+	for v, want := range map[float64]string{0: "$0.00", -1: "$0.00", 0.004: "<$0.01", 0.01: "$0.01", 0.425: "$0.43", 3.1: "$3.10", 1234.5: "$1,234.50", 999.999: "$1,000.00"} {
+		if got := FormatUSD(v); got != want {
+			t.Errorf("FormatUSD(%v) = %q, want %q", v, got, want)
+		}
 	}
 }
 

@@ -67,6 +67,7 @@ type statusView struct {
 	profiles  *tableData
 	logs      *widget.Label
 	logScroll *container.Scroll
+	spend     *spendChart
 	content   fyne.CanvasObject
 }
 
@@ -135,6 +136,7 @@ func newStatusView(act windowActions) *statusView {
 		tiers:     newTableData(tierColumns),
 		profiles:  newTableData(profileColumns),
 		logs:      widget.NewLabel(""),
+		spend:     newSpendChart(),
 	}
 	v.configErr.Wrapping = fyne.TextWrapWord
 	v.configErr.Importance = widget.DangerImportance
@@ -150,7 +152,7 @@ func newStatusView(act windowActions) *statusView {
 			buttons.Add(widget.NewButton(b.label, b.f))
 		}
 	}
-	top := container.NewVBox(v.header, v.config, v.configErr, buttons)
+	top := container.NewVBox(v.header, v.config, v.configErr, buttons, v.spend.content)
 	tables := container.NewVSplit(
 		container.NewBorder(widget.NewLabelWithStyle("Tiers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, v.tiers.table),
 		container.NewBorder(widget.NewLabelWithStyle("AWS profiles", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, v.profiles.table),
@@ -185,6 +187,7 @@ func (v *statusView) update(st server.Status, logs []string, stopping bool, now 
 		v.configErr.SetText("")
 		v.configErr.Hide()
 	}
+	v.spend.update(st.Spend.Days)
 	v.tiers.set(TierRows(st))
 	v.profiles.set(ProfileRows(st, now))
 	text := strings.Join(logs, "\n")

@@ -2,6 +2,7 @@ package app
 
 import (
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -46,4 +47,44 @@ func TestStatusWindow(t *testing.T) {
 			test.AssertRendersToMarkup(t, "window/"+tt.name+".xml", w.Canvas())
 		})
 	}
+}
+
+func TestSpendBars(t *testing.T) {
+	day := func(d int, usd float64) server.DaySpend {
+		return server.DaySpend{Day: time.Date(2026, 11, d, 0, 0, 0, 0, time.UTC), USD: usd}
+	}
+	days := []server.DaySpend{day(23, 0), day(24, 2), day(25, 0.5)}
+	got := SpendBars(days)
+	want := []SpendBar{{"Nov 23", 0, 0}, {"Nov 24", 2, 1}, {"Nov 25", 0.5, 0.25}}
+	if len(got) != len(want) {
+		t.Fatalf("bars %+v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("bar %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if c := ChartCaption(days); c != "Spend, last 3 days: $2.50 (estimated) · dearest day Nov 24, $2.00" {
+		t.Errorf("caption %q", c)
+	}
+	if c := ChartCaption([]server.DaySpend{day(24, 0), day(25, 0)}); c != "Spend, last 2 days: nothing yet" {
+		t.Errorf("caption without spend %q", c)
+	}
+	for _, b := range SpendBars([]server.DaySpend{day(24, 0), day(25, 0)}) {
+		if b.Height != 0 {
+			t.Errorf("a month without spend has a bar: %+v", b)
+		}
+	}
+}
+
+// TestSpendChart renders the chart alone, so its markup golden is not
+// tied to the window's layout.
+func TestSpendChart(t *testing.T) {
+	test.NewTempApp(t)
+	c := newSpendChart()
+	w := test.NewWindow(c.content)
+	defer w.Close()
+	w.Resize(fyne.NewSize(600, 160))
+	c.update(healthy().Spend.Days)
+	test.AssertRendersToMarkup(t, "window/spend-chart.xml", w.Canvas())
 }

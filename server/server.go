@@ -57,6 +57,11 @@ type Options struct {
 	// ShutdownGrace is how long Serve lets requests in flight finish
 	// after its context ends (default DefaultShutdownGrace).
 	ShutdownGrace time.Duration
+	// UsagePath is the usage file that keeps spend across restarts
+	// (DefaultUsagePath for the tray and serve); "" keeps it in memory.
+	UsagePath string
+	// Clock tells the time for spend and budgets (default time.Now).
+	Clock func() time.Time
 }
 
 // Server routes OpenAI-compatible requests. Its tier set and channel can be
@@ -71,6 +76,8 @@ type Server struct {
 	bedrock *bedrock.Dispatcher
 	proxy   *llamaSwapProxy
 	stats   tierStats
+	usage   *usageStore
+	clock   func() time.Time
 	live    liveState
 	mux     *http.ServeMux
 
@@ -94,6 +101,11 @@ func New(cfg *tiers.Config, opts Options) *Server {
 	if s.grace <= 0 {
 		s.grace = DefaultShutdownGrace
 	}
+	s.clock = opts.Clock
+	if s.clock == nil {
+		s.clock = time.Now
+	}
+	s.usage = openUsage(opts.UsagePath, s.now(), log)
 	s.stopping, s.stop = context.WithCancel(context.Background())
 	s.bedrock.Stopping = s.stopping
 	s.proxy = newLlamaSwapProxy(log)
@@ -235,6 +247,12 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, ep openai.Endp
 		s.reject(w, r, start, decodeErr)
 		return
 	}
+	now := s.now()
+	if e := s.overBudget(tier, now); e != nil {
+		w.Header().Set("Retry-After", retryAfter(now))
+		s.reject(w, r, start, e)
+		return
+	}
 	out := s.bedrock.Serve(w, r, ep, req, tier, useNext)
 	s.bedrockDone(w, r, start, tier, model, reason, req.Stream, out)
 }
@@ -245,6 +263,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, ep openai.Endp
 func (s *Server) bedrockDone(w http.ResponseWriter, r *http.Request, start time.Time, tier *tiers.Tier, model, reason string, stream bool, out bedrock.Outcome) {
 	elapsed := time.Since(start)
 	s.stats.record(tier.Name, out.Status, out.Err, elapsed, out.Usage)
+	s.recordSpend(tier, out.Target.ModelID, out.Usage)
 	attrs := []any{"method", r.Method, "path", r.URL.Path, "model", model, "tier", tier.Name, "reason", reason,
 		"bedrock_model", out.Target.ModelID, "stream", stream, "status", out.Status, "dur", elapsed.Round(time.Microsecond)}
 	if repairs := w.Header().Get(RepairsHeader); repairs != "" {

@@ -49,7 +49,9 @@ type Status struct {
 	LlamaSwap     UpstreamHealth
 	Tiers         []TierStatus
 	Profiles      []bedrock.ProfileHealth
-	Overall       Level
+	// Spend is the estimated spend of all tiers, from the usage file.
+	Spend   Spend
+	Overall Level
 }
 
 // TierStatus is one tier as it is served now.
@@ -69,6 +71,9 @@ type TierStatus struct {
 	Level        Level
 	Reason       string // why Level is not ok
 	Stats        TierStats
+	// TierSpend is the tier's spend today and this month, and its daily
+	// budget.
+	TierSpend
 }
 
 // liveState is the server's view of what it depends on, kept up to date in
@@ -149,6 +154,9 @@ func (s *Server) Status() Status {
 		st.LlamaSwap.URL = cfg.LlamaSwapURL
 	}
 
+	now := s.now()
+	var month map[string]TierDay
+	st.Spend, month = s.spendSummary(now)
 	for _, t := range cfg.Tiers {
 		ts := TierStatus{
 			Name: t.Name, Role: t.Role, Description: t.Description, Backend: t.Backend,
@@ -162,6 +170,10 @@ func (s *Server) Status() Status {
 			ts.Level, ts.Reason = bedrockTierLevel(ph, ts.Stats)
 		} else {
 			ts.Level, ts.Reason = ggufTierLevel(st.LlamaSwap, llamaKnown, ts.Stats)
+		}
+		ts.TierSpend = s.tierSpend(t, useNext, now, month)
+		if ts.Budget == BudgetReached && !ts.OverBudgetAllowed && ts.Level == LevelOK {
+			ts.Level, ts.Reason = LevelWarn, fmt.Sprintf("daily budget of $%.2f spent: answering 429 until midnight", ts.BudgetUSD)
 		}
 		st.Tiers = append(st.Tiers, ts)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/url"
 	"os"
 	"regexp"
@@ -333,6 +334,7 @@ func (p *parser) tier(name string, own, vals map[string]string) *Tier {
 			t.MaxOutputTokens = n
 		}
 	}
+	p.spend(name, vals, t)
 	for _, a := range strings.Split(vals["aliases"], ",") {
 		if a = strings.TrimSpace(a); a != "" {
 			t.Aliases = append(t.Aliases, a)
@@ -435,6 +437,45 @@ func (p *parser) tier(name string, own, vals map[string]string) *Tier {
 		return nil
 	}
 	return t
+}
+
+// spend reads a tier's price overrides and daily budget. [DEFAULT] may set
+// them for every tier; they are dollars, so a negative or non-numeric value
+// is refused rather than read as zero.
+func (p *parser) spend(name string, vals map[string]string, t *Tier) {
+	for _, f := range []struct {
+		key string
+		dst **float64
+	}{
+		{"price_input_per_mtok", &t.Price.Input},
+		{"price_output_per_mtok", &t.Price.Output},
+		{"price_cache_read_per_mtok", &t.Price.CacheRead},
+		{"price_cache_write_per_mtok", &t.Price.CacheWrite},
+	} {
+		if v := vals[f.key]; v != "" {
+			if n, ok := parseDollars(v); ok {
+				*f.dst = &n
+			} else {
+				p.fail(name, f.key, v, "must be a price in US dollars per million tokens, like 3 or 0.30 (0 for free)")
+			}
+		}
+	}
+	if v := vals["daily_budget_usd"]; v != "" {
+		n, ok := parseDollars(v)
+		if !ok {
+			p.fail(name, "daily_budget_usd", v, "must be an amount in US dollars, like 5 or 12.50 (0 for no budget)")
+		}
+		t.DailyBudgetUSD = n
+	}
+}
+
+// parseDollars reads a non-negative amount, with or without a leading "$".
+func parseDollars(v string) (float64, bool) {
+	n, err := strconv.ParseFloat(strings.TrimPrefix(strings.TrimSpace(v), "$"), 64)
+	if err != nil || n < 0 || math.IsInf(n, 0) || math.IsNaN(n) {
+		return 0, false
+	}
+	return n, true
 }
 
 // index builds the name/alias table and reports clashes.
@@ -542,7 +583,8 @@ func parseBool(v string) (on, ok bool) {
 
 // tierLikeKeys are keys only a tier section has.
 var tierLikeKeys = []string{"role", "description", "aliases", "ctx_size", "sampler", "max_output_tokens", "prompt_cache",
-	"prompt_cache_ttl", "stream_idle_timeout", "reasoning", "thinking", "aws_model_id_next", "aws_region", "aws_region_next", "aws_profile", "aws_endpoint_url", "hf_repo_next", "hf_file_next"}
+	"prompt_cache_ttl", "stream_idle_timeout", "reasoning", "thinking", "price_input_per_mtok", "price_output_per_mtok",
+	"price_cache_read_per_mtok", "price_cache_write_per_mtok", "daily_budget_usd", "aws_model_id_next", "aws_region", "aws_region_next", "aws_profile", "aws_endpoint_url", "hf_repo_next", "hf_file_next"}
 
 // tierLikeKey returns the first key of a section's own keys that only a
 // tier has, or "".

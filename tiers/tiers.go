@@ -95,8 +95,14 @@ type Tier struct {
 	// MaxOutputTokens, when set, is the default and the ceiling for the
 	// number of tokens a bedrock tier may generate.
 	MaxOutputTokens int
-	Bedrock         *Bedrock // set when Backend is BackendBedrock
-	GGUF            *GGUF    // set when Backend is BackendGGUF
+	// Price overrides the built-in price table for this tier's model
+	// (keys price_*_per_mtok); unset fields keep the table's figure.
+	Price PriceOverride `json:",omitzero"`
+	// DailyBudgetUSD, when above zero, is what the tier may spend in one
+	// local day before it answers 429 (key daily_budget_usd).
+	DailyBudgetUSD float64  `json:",omitempty"`
+	Bedrock        *Bedrock // set when Backend is BackendBedrock
+	GGUF           *GGUF    // set when Backend is BackendGGUF
 }
 
 // Bedrock is where a bedrock tier's requests go. It names an identity (an AWS
@@ -124,6 +130,20 @@ type Bedrock struct {
 	// StreamIdleTimeout ends a stream on which Bedrock sends nothing for
 	// this long; 0 means the router's default.
 	StreamIdleTimeout time.Duration `json:",omitempty"`
+}
+
+// PriceOverride holds a tier's own prices in USD per million tokens. A nil
+// field leaves the built-in table's figure (or none) in place.
+type PriceOverride struct {
+	Input      *float64 `json:",omitempty"`
+	Output     *float64 `json:",omitempty"`
+	CacheRead  *float64 `json:",omitempty"`
+	CacheWrite *float64 `json:",omitempty"`
+}
+
+// IsZero reports whether the tier overrides no price.
+func (p PriceOverride) IsZero() bool {
+	return p.Input == nil && p.Output == nil && p.CacheRead == nil && p.CacheWrite == nil
 }
 
 // GGUF is the file llama-swap serves for a gguf tier.

@@ -153,7 +153,13 @@ func usage(u *types.TokenUsage) openai.Usage {
 		TotalTokens:      int(deref(u.TotalTokens)),
 	}
 	if u.CacheReadInputTokens != nil || u.CacheWriteInputTokens != nil {
-		out.PromptTokensDetails = &openai.PromptTokensDetails{CachedTokens: read}
+		d := &openai.PromptTokensDetails{CachedTokens: read, CacheWriteTokens: write}
+		for _, c := range u.CacheDetails {
+			if c.Ttl == types.CacheTTLOneHour {
+				d.CacheWrite1hTokens += int(deref(c.InputTokens))
+			}
+		}
+		out.PromptTokensDetails = d
 	}
 	return out
 }

@@ -63,6 +63,13 @@ type Usage struct {
 // PromptTokensDetails breaks prompt_tokens down.
 type PromptTokensDetails struct {
 	CachedTokens int `json:"cached_tokens"` // read from the prompt cache
+	// CacheWriteTokens were written to the prompt cache (OpenRouter's
+	// name for them); they are priced above plain input.
+	CacheWriteTokens int `json:"cache_write_tokens,omitempty"`
+	// CacheWrite1hTokens are the CacheWriteTokens written with a one-hour
+	// TTL, which cost more again. The router prices them; clients are
+	// not told.
+	CacheWrite1hTokens int `json:"-"`
 }
 
 // TextCompletion is a non-streaming text_completion response.
