@@ -11,4 +11,6 @@ func startAtLogin() (bool, error) {
 	return false, fmt.Errorf("start at login is not supported on %s", runtime.GOOS)
 }
 
-func setStartAtLogin(bool) error { return fmt.Errorf("start at login is not supported on %s", runtime.GOOS) }
+func setStartAtLogin(bool) error {
+	return fmt.Errorf("start at login is not supported on %s", runtime.GOOS)
+}
