@@ -248,6 +248,7 @@ aws_endpoint_url = %[3]s
 			return built(m) && n != nil && n.Checked() == want
 		}
 	}
+	settle(ctx, t, item)
 	if _, err := item.ClickUntil(ctx, "Start at login", checked(true)); err != nil {
 		t.Fatal(err)
 	}
@@ -275,6 +276,7 @@ aws_endpoint_url = %[3]s
 	waitNotification(ctx, t, host, "flaky recovered", "")
 
 	// Switch to the next channel from the tray.
+	settle(ctx, t, item)
 	if _, err = item.ClickUntil(ctx, "Use next channel", func(m *trayhost.MenuNode) bool {
 		n := m.Find("Use next channel")
 		return n != nil && n.Checked()
@@ -350,6 +352,28 @@ aws_endpoint_url = %[3]s
 	if got := chat(t, fake, base, "code-smart"); got.ModelID != "smart-v2" {
 		t.Errorf("after a restart Bedrock got %s, want smart-v2", got.ModelID)
 	}
+}
+
+// settle waits until the tray has stopped rebuilding its menu after
+// requests (it picks up their statistics every two seconds): Fyne drops a
+// click on an entry of a menu it is rebuilding, and the harness cannot
+// tell that from a click whose effect is slow.
+func settle(ctx context.Context, t *testing.T, item *trayhost.Item) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	last := -1
+	for time.Now().Before(deadline) {
+		m, err := item.Layout(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int(m.Revision) == last && built(m) {
+			return
+		}
+		last = int(m.Revision)
+		time.Sleep(3 * time.Second) // longer than the tray's refresh
+	}
+	t.Fatal("the tray menu kept changing for 30 seconds")
 }
 
 // waitNotification waits up to 30 seconds for a notification whose title

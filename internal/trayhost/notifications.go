@@ -118,5 +118,7 @@ func (h *Host) WaitNotification(ctx context.Context, match func(Notification) bo
 // NotificationWith matches a notification whose title and body contain
 // the given strings.
 func NotificationWith(summary, body string) func(Notification) bool {
-	return func(n Notification) bool { return strings.Contains(n.Summary, summary) && strings.Contains(n.Body, body) }
+	return func(n Notification) bool {
+		return strings.Contains(n.Summary, summary) && strings.Contains(n.Body, body)
+	}
 }
