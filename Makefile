@@ -9,7 +9,7 @@ LDFLAGS += -H=windowsgui
 EXE := .exe
 endif
 
-.PHONY: run serve build test deps clean package
+.PHONY: run serve build test deps clean package windows screenshots
 
 run: build ## build and start llmstack (ARGS="--config path" to pass flags)
 	./bin/llmstack $(ARGS)
@@ -32,6 +32,13 @@ package: deps ## the platform bundle (tar.xz, .app or .exe) in dist/
 
 clean:
 	rm -rf bin dist
+
+# The Windows .exe, cross-compiled with MinGW-w64 (Debian's
+# gcc-mingw-w64-x86-64; CI installs it). Not part of `make test`.
+windows:
+	@./scripts/install-deps.sh gcc-mingw-w64-x86-64
+	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
+		$(GO) build -ldflags "-H=windowsgui" -o bin/llmstack.exe .
 
 # Benchmarks
 # `make bench` measures the router against a bare ReverseProxy floor (and

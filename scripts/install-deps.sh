@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the system packages llmstack needs to build and test on
 # Debian/Ubuntu: a C compiler and the X11/OpenGL headers Fyne compiles
-# against, plus Xvfb and D-Bus for the tray's end-to-end test. Does nothing
-# when everything is already there.
+# against, plus Xvfb and D-Bus for the tray's end-to-end test, and any
+# package named on the command line (CI adds the Windows cross-compiler).
+# Does nothing when everything is already there.
 set -euo pipefail
 
-packages=(gcc pkg-config libgl1-mesa-dev xorg-dev libxkbcommon-dev xvfb dbus xauth)
+packages=(gcc pkg-config libgl1-mesa-dev xorg-dev libxkbcommon-dev xvfb dbus xauth "$@")
 
 missing=()
 for p in "${packages[@]}"; do
