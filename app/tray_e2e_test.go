@@ -5,6 +5,8 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"image"
+	"image/color"
 	"io"
 	"net"
 	"net/http"
@@ -587,6 +589,12 @@ func TestQuitWithStatusWindow(t *testing.T) {
 			waitServing(ctx, t, port, p)
 			// Let a few periodic refreshes of the open window happen.
 			time.Sleep(3 * time.Second)
+			// The window shows something: text in more than one colour.
+			if img, err := host.Capture(ctx, "llmstack"); err != nil {
+				t.Error(err)
+			} else if n := colours(img); n < 3 {
+				t.Errorf("the status window captured as %v has %d colour(s): empty", img.Bounds(), n)
+			}
 
 			if err := tt.quit(ctx, p); err != nil {
 				t.Fatal(err)
@@ -614,6 +622,18 @@ func TestQuitWithStatusWindow(t *testing.T) {
 			}
 		})
 	}
+}
+
+// colours counts the distinct colours of an image.
+func colours(img image.Image) int {
+	seen := map[color.Color]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			seen[img.At(x, y)] = true
+		}
+	}
+	return len(seen)
 }
 
 // waitServing waits until the app's router answers /health.
