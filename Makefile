@@ -33,6 +33,9 @@ package: deps ## the platform bundle (tar.xz, .app or .exe) in dist/
 clean:
 	rm -rf bin dist
 
+screenshots: deps ## the README's screenshots, from the running app under Xvfb
+	./scripts/screenshots.sh
+
 # The Windows .exe, cross-compiled with MinGW-w64 (Debian's
 # gcc-mingw-w64-x86-64; CI installs it). Not part of `make test`.
 windows:

@@ -184,7 +184,14 @@ func (d *tableData) set(rows [][]string) {
 	d.widths = make([]float32, len(d.columns))
 	for c := range d.columns {
 		w := fyne.MeasureText(d.columns[c], size, fyne.TextStyle{Bold: true}).Width
-		for _, r := range rows {
+		for i, r := range rows {
+			if d.button != nil {
+				if label, _, ok := d.button(i, c, r[c]); ok {
+					// A button's label is bold, inside the button's own padding.
+					w = max(w, fyne.MeasureText(label, size, fyne.TextStyle{Bold: true}).Width+2*theme.InnerPadding())
+					continue
+				}
+			}
 			w = max(w, fyne.MeasureText(r[c], size, fyne.TextStyle{}).Width)
 		}
 		d.widths[c] = min(w*1.1, maxColumnWidth) + pad

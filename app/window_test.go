@@ -84,6 +84,11 @@ func TestStatusWindowControls(t *testing.T) {
 	if len(buttons) == 0 {
 		t.Fatal("no Sign in button in the profile table")
 	}
+	for _, b := range buttons {
+		if b.Size().Width < b.MinSize().Width {
+			t.Errorf("button %q is %v wide, narrower than its text (%v)", b.Text, b.Size().Width, b.MinSize().Width)
+		}
+	}
 	test.Tap(buttons[0])
 	if got := strings.Join(calls, " "); got != "next=off sign-in=work" {
 		t.Errorf("calls %q, want next=off sign-in=work", got)
