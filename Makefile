@@ -9,7 +9,7 @@ LDFLAGS += -H=windowsgui
 EXE := .exe
 endif
 
-.PHONY: run serve build test fuzz deps clean package
+.PHONY: run serve build test fuzz deps clean package windows screenshots
 
 run: build ## build and start llmstack (ARGS="--config path" to pass flags)
 	./bin/llmstack $(ARGS)
@@ -46,6 +46,16 @@ package: deps ## the platform bundle (tar.xz, .app or .exe) in dist/
 
 clean:
 	rm -rf bin dist
+
+screenshots: deps ## the README's screenshots, from the running app under Xvfb
+	./scripts/screenshots.sh
+
+# The Windows .exe, cross-compiled with MinGW-w64 (Debian's
+# gcc-mingw-w64-x86-64; CI installs it). Not part of `make test`.
+windows:
+	@./scripts/install-deps.sh gcc-mingw-w64-x86-64
+	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
+		$(GO) build -ldflags "-H=windowsgui" -o bin/llmstack.exe .
 
 # Benchmarks
 # The benchmark is its own Go module (bench/go.mod, with a replace of this

@@ -75,7 +75,10 @@ func Run(opts Options) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	t := &tray{app: a, srv: srv, logs: logs, log: logger, ctx: ctx, cancel: cancel, served: make(chan struct{}), ui: &uiThread{}}
+	t := &tray{app: a, srv: srv, logs: logs, log: logger, ctx: ctx, cancel: cancel, served: make(chan struct{}), ui: &uiThread{},
+		notes: newNotifier(), notices: make(chan Notice, 16)}
+	t.signIns = newSignIns(func() { t.ui.do(t.refresh) }, func() { t.srv.Recheck(t.ctx, false) })
+	go t.sendNotices()
 	go func() {
 		err := srv.Run(ctx, opts.Addr, func(url string) { logger.Info("serving", "url", url) })
 		if err != nil {
@@ -168,6 +171,10 @@ type tray struct {
 	cancel context.CancelFunc
 	served chan struct{} // closed when the router has shut down
 	ui     *uiThread     // the way to the UI goroutine from any other
+	// signIns runs `aws sso login`; notices carries what to tell the
+	// desktop to the goroutine that does (a D-Bus call may take a while).
+	signIns *signIns
+	notices chan Notice
 
 	// Touched on the UI goroutine only.
 	window   fyne.Window
@@ -177,6 +184,9 @@ type tray struct {
 	iconSet  bool
 	stopping bool
 	stopOnce sync.Once
+	notes    *notifier
+	// loginErr is why the last change of start at login failed.
+	loginErr string
 }
 
 func (t *tray) actions() Actions {
@@ -211,6 +221,60 @@ func (t *tray) actions() Actions {
 		RecheckProfiles: func() { go t.srv.Recheck(t.ctx, false) },
 		ShowStatus:      t.showWindow,
 		Quit:            t.quit,
+		SignIn:          t.signIn,
+		InstallAWSCLI: func() {
+			u, _ := url.Parse(AWSCLIInstallURL)
+			if err := t.app.OpenURL(u); err != nil {
+				t.log.Error("opening the AWS CLI's install page", "error", err)
+			}
+		},
+		SetStartAtLogin: func(on bool) {
+			t.loginErr = ""
+			if err := setStartAtLogin(on); err != nil {
+				t.loginErr = err.Error()
+				t.log.Error("start at login not changed", "error", err)
+			}
+			t.refresh()
+		},
+	}
+}
+
+// local reads what the tray itself knows for a snapshot: sign-ins under
+// way, whether the AWS CLI is there, and start at login as the system has
+// it.
+func (t *tray) local(st server.Status) Local {
+	loc := Local{SignIns: t.signIns.states(st.Profiles), HaveAWSCLI: t.signIns.haveCLI(), StartAtLoginError: t.loginErr}
+	on, err := startAtLogin()
+	loc.StartAtLogin = on
+	if err != nil && loc.StartAtLoginError == "" {
+		loc.StartAtLoginError = err.Error()
+	}
+	return loc
+}
+
+// signIn starts `aws sso login` for a profile the status names.
+func (t *tray) signIn(profile string) {
+	for _, p := range t.srv.Status().Profiles {
+		if p.Profile == profile {
+			if t.signIns.start(t.ctx, p) {
+				t.log.Info("signing in with aws sso login", "profile", p.Name())
+			}
+			return
+		}
+	}
+}
+
+// sendNotices tells the desktop what the notifier found, in order, until
+// the router has shut down.
+func (t *tray) sendNotices() {
+	for {
+		select {
+		case n := <-t.notices:
+			t.log.Info("notification", "title", n.Title, "body", n.Body)
+			t.app.SendNotification(fyne.NewNotification(n.Title, n.Body))
+		case <-t.served:
+			return
+		}
 	}
 }
 
@@ -242,8 +306,17 @@ func usagePath(log *slog.Logger) string {
 // differently, so an open menu is not rebuilt needlessly.
 func (t *tray) refresh() {
 	st := t.srv.Status()
+	loc := t.local(st)
+	for _, n := range t.notes.observe(st, t.stopping, time.Now()) {
+		select {
+		case t.notices <- n:
+		default: // the desktop is not keeping up: drop, never block the UI
+		}
+	}
 	if t.desk != nil {
-		m := Menu(st, t.stopping, time.Now(), t.actions())
+		act := t.actions()
+		act.Local = loc
+		m := Menu(st, t.stopping, time.Now(), act)
 		if fp := fingerprint(m); fp != t.lastMenu {
 			t.desk.SetSystemTrayMenu(m)
 			t.lastMenu = fp
@@ -255,7 +328,7 @@ func (t *tray) refresh() {
 		}
 	}
 	if t.view != nil && t.window != nil {
-		t.view.update(st, t.logs.Lines(), t.stopping, time.Now())
+		t.view.update(st, loc, t.logs.Lines(), t.stopping, time.Now())
 	}
 }
 
@@ -263,17 +336,20 @@ func (t *tray) showWindow() {
 	if t.window == nil {
 		t.window = t.app.NewWindow("llmstack")
 		t.view = newStatusView(windowActions{
-			Recheck: func() { go t.srv.Recheck(t.ctx, false) },
-			Verify:  func() { go t.srv.Recheck(t.ctx, true) },
-			Reload:  t.actions().ReloadConfig,
-			Open:    t.actions().OpenConfig,
-			Copy:    t.actions().CopyBaseURL,
+			Recheck:    func() { go t.srv.Recheck(t.ctx, false) },
+			Verify:     func() { go t.srv.Recheck(t.ctx, true) },
+			Reload:     t.actions().ReloadConfig,
+			Open:       t.actions().OpenConfig,
+			Copy:       t.actions().CopyBaseURL,
+			SignIn:     t.signIn,
+			SetUseNext: t.actions().SetUseNext,
 		})
 		t.window.SetContent(t.view.content)
 		t.window.Resize(fyne.NewSize(1100, 700))
 		t.window.SetCloseIntercept(t.window.Hide)
 	}
-	t.view.update(t.srv.Status(), t.logs.Lines(), t.stopping, time.Now())
+	st := t.srv.Status()
+	t.view.update(st, t.local(st), t.logs.Lines(), t.stopping, time.Now())
 	t.window.Show()
 	t.window.RequestFocus()
 }

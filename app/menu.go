@@ -30,6 +30,26 @@ type Actions struct {
 	RecheckProfiles func()
 	ShowStatus      func()
 	Quit            func()
+	// SignIn runs `aws sso login` for a profile ("" the default chain);
+	// InstallAWSCLI opens the AWS CLI's install page.
+	SignIn          func(profile string)
+	InstallAWSCLI   func()
+	SetStartAtLogin func(on bool)
+
+	// Local is not an action: it is what the tray itself knows beside
+	// the router's status, for the items above.
+	Local Local
+}
+
+// Local is the tray's own state a menu shows: sign-ins under way and
+// whether llmstack starts at login (both read fresh for each snapshot).
+type Local struct {
+	SignIns    map[string]SignInState // by profile
+	HaveAWSCLI bool                   // an `aws` is on PATH
+	// StartAtLogin is what the system says; StartAtLoginError why it
+	// could not be read or changed.
+	StartAtLogin      bool
+	StartAtLoginError string
 }
 
 // Marks for health levels in menu labels.
@@ -55,7 +75,15 @@ const (
 	LabelProfiles   = "AWS profiles"
 	LabelOpencode   = "Copy opencode config"
 	LabelOverBudget = "Allow over budget today"
+
+	LabelStartAtLogin = "Start at login"
+	LabelWaiting      = "waiting for browser sign-in…"
 )
+
+// SignInLabel is the item that signs a profile in again.
+func SignInLabel(profile string) string {
+	return "Sign in to " + profileName(profile) + "…"
+}
 
 // maxLabel keeps one menu line readable; details go in submenus and the
 // status window.
@@ -116,6 +144,9 @@ func Menu(st server.Status, stopping bool, now time.Time, act Actions) *fyne.Men
 			it.ChildMenu = fyne.NewMenu("", infoItems(ProfileDetails(p, now))...)
 			add(it)
 		}
+		for _, it := range signInItems(st.Profiles, act) {
+			add(it)
+		}
 		action(LabelRecheck, act.RecheckProfiles)
 	}
 
@@ -124,6 +155,9 @@ func Menu(st server.Status, stopping bool, now time.Time, act Actions) *fyne.Men
 		next := fyne.NewMenuItem(LabelUseNext, func() { act.SetUseNext(!st.UseNext) })
 		next.Checked = st.UseNext
 		add(next)
+	}
+	for _, it := range startAtLoginItems(act) {
+		add(it)
 	}
 	action(LabelOpen, act.OpenConfig)
 	action(LabelReload, act.ReloadConfig)
@@ -138,6 +172,56 @@ func Menu(st server.Status, stopping bool, now time.Time, act Actions) *fyne.Men
 		escapeLabels(it)
 	}
 	return fyne.NewMenu("llmstack", items...)
+}
+
+// signInItems are the sign-in items of the AWS profiles section: one for
+// each profile whose SSO session needs signing in again, or what its
+// sign-in is doing.
+func signInItems(ps []bedrock.ProfileHealth, act Actions) []*fyne.MenuItem {
+	var items []*fyne.MenuItem
+	for _, p := range ps {
+		state := act.Local.SignIns[p.Profile]
+		switch {
+		case state.Running:
+			it := fyne.NewMenuItem(clip(fmt.Sprintf("Sign in to %s: %s", profileName(p.Profile), LabelWaiting)), nil)
+			it.Disabled = true
+			items = append(items, it)
+			continue
+		case !p.SignIn || act.SignIn == nil:
+			continue
+		}
+		if state.Failed != "" {
+			it := fyne.NewMenuItem(clip(fmt.Sprintf("✗ Sign-in to %s failed: %s", profileName(p.Profile), state.Failed)), nil)
+			it.Disabled = true
+			items = append(items, it)
+		}
+		if !act.Local.HaveAWSCLI {
+			if act.InstallAWSCLI != nil {
+				items = append(items, fyne.NewMenuItem(SignInLabel(p.Profile)+" needs the AWS CLI: open its install page", act.InstallAWSCLI))
+			}
+			continue
+		}
+		items = append(items, fyne.NewMenuItem(SignInLabel(p.Profile), func() { act.SignIn(p.Profile) }))
+	}
+	return items
+}
+
+// startAtLoginItems are the "Start at login" checkbox, ticked as the
+// system says, and why it cannot be read or set, if so.
+func startAtLoginItems(act Actions) []*fyne.MenuItem {
+	if act.SetStartAtLogin == nil {
+		return nil
+	}
+	on := act.Local.StartAtLogin
+	it := fyne.NewMenuItem(LabelStartAtLogin, func() { act.SetStartAtLogin(!on) })
+	it.Checked = on
+	items := []*fyne.MenuItem{it}
+	if act.Local.StartAtLoginError != "" {
+		info := fyne.NewMenuItem(clip("⚠ "+act.Local.StartAtLoginError), nil)
+		info.Disabled = true
+		items = append(items, info)
+	}
+	return items
 }
 
 func infoItems(lines []string) []*fyne.MenuItem {

@@ -63,14 +63,15 @@ func TestMenu(t *testing.T) {
 		name     string
 		status   func() server.Status
 		stopping bool
+		local    Local
 	}{
-		{"healthy", healthy, false},
+		{"healthy", healthy, false, Local{HaveAWSCLI: true}},
 		{"next-channel", func() server.Status {
 			st := healthy()
 			st.UseNext = true
 			st.Tiers[1].Model, st.Tiers[1].Channel = st.Tiers[1].NextModel, tiers.ChannelNext
 			return st
-		}, false},
+		}, false, Local{}},
 		{"problems", func() server.Status {
 			st := healthy()
 			st.ConfigError = "models.ini [code-smart] backend = \"openai\": unknown backend; use bedrock or gguf\nmodels.ini [plan] aws_model_id: missing"
@@ -82,14 +83,14 @@ func TestMenu(t *testing.T) {
 			st.Tiers[2].Level, st.Tiers[2].Reason = server.LevelError, "llama-swap is not reachable at http://127.0.0.1:10102"
 			st.Overall = server.LevelError
 			return st
-		}, false},
+		}, false, Local{}},
 		{"not-serving", func() server.Status {
 			st := healthy()
 			st.BaseURL, st.ListenError = "", "127.0.0.1:10101 is already in use (is llmstack already running?); change router_port in models.ini or pass --addr"
 			st.Profiles = []bedrock.ProfileHealth{{Profile: ""}, {Profile: "work"}}
 			return st
-		}, false},
-		{"stopping", healthy, true},
+		}, false, Local{}},
+		{"stopping", healthy, true, Local{}},
 		{"spend", func() server.Status {
 			st := healthy()
 			st.Tiers[0].SpentTodayUSD, st.Tiers[0].Budget = 4.1, server.BudgetNear
@@ -99,22 +100,46 @@ func TestMenu(t *testing.T) {
 				Channel: tiers.ChannelCurrent, Region: "us-west-2", TierSpend: server.TierSpend{BudgetUSD: 3}})
 			st.Spend = server.Spend{TodayUSD: 6.41, MonthUSD: 1237.6, Problem: "the usage file /home/dev/.config/llmstack/usage.json was corrupt (unexpected end of JSON input); it was set aside as usage.json.corrupt-20261125-120000 and spend is counted from zero"}
 			return st
-		}, false},
+		}, false, Local{}},
 		{"over-budget-allowed", func() server.Status {
 			st := healthy()
 			st.Tiers[1].TierSpend = server.TierSpend{PriceKnown: true, SpentTodayUSD: 2.31, BudgetUSD: 2, Budget: server.BudgetReached, OverBudgetAllowed: true}
 			return st
-		}, false},
+		}, false, Local{}},
 		{"no-tiers", func() server.Status {
 			return server.Status{BaseURL: "http://127.0.0.1:10101/v1", ConfigPath: "models.ini"}
-		}, false},
+		}, false, Local{}},
+		{"sign-in", signInStatus, false, Local{HaveAWSCLI: true, StartAtLogin: true, SignIns: map[string]SignInState{
+			"lab":   {Running: true},
+			"admin": {Failed: "Error when retrieving token from sso: Token has expired and refresh failed"},
+		}}},
+		{"sign-in-no-cli", signInStatus, false, Local{StartAtLoginError: "cannot read ~/.config/autostart/llmstack.desktop: permission denied"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := Menu(tt.status(), tt.stopping, now, allActions(&recorder{}))
+			act := allActions(&recorder{})
+			act.Local = tt.local
+			m := Menu(tt.status(), tt.stopping, now, act)
 			golden.Assert(t, "menu/"+tt.name+".txt", []byte(render(m)))
 		})
 	}
+}
+
+// signInStatus has SSO profiles that need a sign-in: one expired, one
+// about to, one being signed in, one whose last sign-in failed, and one
+// well.
+func signInStatus() server.Status {
+	st := healthy()
+	st.Profiles = append(st.Profiles[:1],
+		bedrock.ProfileHealth{Profile: "work", State: bedrock.ProfileError, SSOSession: "corp", SignIn: true, Region: "eu-west-1",
+			Problem: "the SSO session of profile \"work\" is missing or expired; run `aws sso login --profile work`", Checked: now},
+		bedrock.ProfileHealth{Profile: "ops", State: bedrock.ProfileExpiring, SSOSession: "ops", SignIn: true, KeyID: "ASIA…OPS1", Expires: now.Add(12 * time.Minute), SessionExpires: now.Add(12 * time.Minute),
+			Problem: "the SSO session of profile \"ops\" expires in 12 min; sign in again with `aws sso login --profile ops`", Checked: now},
+		bedrock.ProfileHealth{Profile: "lab", State: bedrock.ProfileError, SSOSession: "lab", SignIn: true, Problem: "the SSO session of profile \"lab\" is missing or expired; run `aws sso login --profile lab`", Checked: now},
+		bedrock.ProfileHealth{Profile: "admin", State: bedrock.ProfileError, SSOSession: "corp-admin", SignIn: true, Problem: "the SSO session of profile \"admin\" is missing or expired; run `aws sso login --profile admin`", Checked: now},
+		bedrock.ProfileHealth{Profile: "fine", State: bedrock.ProfileOK, SSOSession: "fine", KeyID: "ASIA…FINE", Expires: now.Add(7 * time.Hour), SessionExpires: now.Add(7 * time.Hour), Checked: now},
+	)
+	return st
 }
 
 // render draws a menu as text: one line per item, submenus indented, with
@@ -164,6 +189,9 @@ func allActions(r *recorder) Actions {
 		RecheckProfiles:    rec("recheck"),
 		ShowStatus:         rec("status"),
 		Quit:               rec("quit"),
+		SignIn:             func(profile string) { r.calls = append(r.calls, "sign-in="+profile) },
+		InstallAWSCLI:      rec("install-cli"),
+		SetStartAtLogin:    func(on bool) { r.calls = append(r.calls, fmt.Sprintf("start-at-login=%v", on)) },
 	}
 }
 
@@ -230,6 +258,41 @@ func TestFormatUSD(t *testing.T) {
 		if got := FormatUSD(v); got != want {
 			t.Errorf("FormatUSD(%v) = %q, want %q", v, got, want)
 		}
+	}
+}
+
+// TestMenuSignInAndStartAtLogin clicks the sign-in items and the start at
+// login checkbox.
+func TestMenuSignInAndStartAtLogin(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		local Local
+		click []string
+		want  string
+	}{
+		{"sign in", Local{HaveAWSCLI: true}, []string{SignInLabel("work"), SignInLabel("ops"), LabelStartAtLogin}, "sign-in=work sign-in=ops start-at-login=true"},
+		{"untick", Local{HaveAWSCLI: true, StartAtLogin: true}, []string{LabelStartAtLogin}, "start-at-login=false"},
+		{"no CLI", Local{}, []string{SignInLabel("work") + " needs the AWS CLI: open its install page"}, "install-cli"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &recorder{}
+			act := allActions(r)
+			act.Local = tt.local
+			m := Menu(signInStatus(), false, now, act)
+			for _, label := range tt.click {
+				it := find(m, label)
+				if it == nil || it.Action == nil || it.Disabled {
+					t.Fatalf("no usable %q item:\n%s", label, render(m))
+				}
+				it.Action()
+			}
+			if got := strings.Join(r.calls, " "); got != tt.want {
+				t.Errorf("actions %q, want %q", got, tt.want)
+			}
+			if find(m, SignInLabel("fine")) != nil {
+				t.Error("a sign-in is offered for a profile that needs none")
+			}
+		})
 	}
 }
 

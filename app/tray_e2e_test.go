@@ -2,7 +2,11 @@ package app_test
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"fmt"
+	"image"
+	"image/color"
 	"io"
 	"net"
 	"net/http"
@@ -12,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -24,9 +29,14 @@ import (
 // and Xvfb and talks to its tray the way a desktop panel does: it reads the
 // menu with com.canonical.dbusmenu.GetLayout, checks the tier and profile
 // lines and the icon, clicks "Use next channel" and checks that the
-// in-process router then calls the next model on the fake Bedrock, edits
-// models.ini and sees the menu follow, quits, and starts again to find the
-// channel choice remembered.
+// in-process router then calls the next model on the fake Bedrock, signs
+// in to an expired SSO profile with a recording aws CLI, ticks and unticks
+// "Start at login", sees a tier fail and recover, edits models.ini and sees
+// the menu follow, and gets a desktop notification (from the bus's
+// org.freedesktop.Notifications, which the host plays) for each of the
+// expired SSO session, the failing and the recovered tier and the broken
+// models.ini. It quits, and starts again to find the channel choice
+// remembered.
 func TestTrayOverDBus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the app; skipped with -short")
@@ -35,21 +45,70 @@ func TestTrayOverDBus(t *testing.T) {
 	bin := trayhost.BuildGo(t, "github.com/llmstack/llmstack")
 
 	fake := fakebedrock.New(fakebedrock.Options{Record: true})
-	bedrockSrv := httptest.NewServer(fake)
+	// The flaky tier's model fails while flaky is set.
+	var flaky atomic.Bool
+	bedrockSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if flaky.Load() && strings.Contains(r.URL.Path, "flaky-v1") {
+			w.Header().Set("X-Amzn-Errortype", "ValidationException")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"message":"injected failure"}`)
+			return
+		}
+		fake.ServeHTTP(w, r)
+	}))
 	defer bedrockSrv.Close()
 
 	dir := t.TempDir()
+	home := filepath.Join(dir, "home")
 	awsConfig := filepath.Join(dir, "aws-config")
 	writeFile(t, awsConfig, `[default]
 region = us-east-1
 aws_access_key_id = AKIATRAYDEFAULT00001
 aws_secret_access_key = s
 
-[profile work]
+[profile team]
 region = eu-west-1
-aws_access_key_id = AKIATRAYWORK00000001
+aws_access_key_id = AKIATRAYTEAM00000001
 aws_secret_access_key = s
+
+[profile work]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = Dev
+region = eu-central-1
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = us-east-1
 `)
+	// work's SSO session ended an hour ago; the IAM Identity Center portal
+	// hands out role credentials for a fresh token only.
+	writeSSOToken(t, home, "corp", "stale-token", time.Now().Add(-time.Hour))
+	portal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Amz-Sso_bearer_token") != "fresh-token" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"message":"Session token not found or invalid"}`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"roleCredentials":{"accessKeyId":"ASIATRAYWORKSSO00001","secretAccessKey":"s","sessionToken":"t","expiration":%d}}`, time.Now().Add(time.Hour).UnixMilli())
+	}))
+	defer portal.Close()
+	t.Setenv("AWS_ENDPOINT_URL_SSO", portal.URL)
+	// A recording aws CLI: it waits until the test lets it sign in, then
+	// leaves a fresh token as `aws sso login` does.
+	awsBin := filepath.Join(dir, "bin")
+	awsCalls, release := filepath.Join(dir, "aws-calls"), filepath.Join(dir, "aws-release")
+	os.MkdirAll(awsBin, 0o755)
+	sum := sha1.Sum([]byte("corp"))
+	writeExecutable(t, filepath.Join(awsBin, "aws"), fmt.Sprintf(`#!/bin/sh
+echo "$@" >> '%s'
+while [ ! -e '%s' ]; do sleep 0.05; done
+printf '{"accessToken":"fresh-token","expiresAt":"%s","region":"us-east-1","startUrl":"https://corp.awsapps.com/start"}' > '%s'
+`, awsCalls, release, time.Now().Add(8*time.Hour).UTC().Format(time.RFC3339), filepath.Join(home, ".aws", "sso", "cache", hex.EncodeToString(sum[:])+".json")))
+	t.Setenv("PATH", awsBin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	port := freePort(t)
 	ini := filepath.Join(dir, "models.ini")
 	writeFile(t, ini, fmt.Sprintf(`[DEFAULT]
@@ -66,7 +125,19 @@ role = agent
 aws_model_id = smart-v1
 aws_model_id_next = smart-v2
 aws_region_next = us-west-2
+aws_profile = team
+aws_endpoint_url = %[3]s
+
+[review]
+role = agent
+aws_model_id = review-v1
 aws_profile = work
+aws_endpoint_url = %[3]s
+
+[flaky]
+role = fast
+aws_model_id = flaky-v1
+aws_region = us-east-1
 aws_endpoint_url = %[3]s
 
 [plan]
@@ -76,8 +147,8 @@ aws_profile = ghost
 aws_endpoint_url = %[3]s
 `, port, freePort(t), bedrockSrv.URL))
 
-	t.Setenv("HOME", filepath.Join(dir, "home")) // Fyne keeps preferences under HOME
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "home", ".config"))
+	t.Setenv("HOME", home) // Fyne keeps preferences under HOME, the AWS CLI its SSO tokens
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
 	t.Setenv("AWS_CONFIG_FILE", awsConfig)
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "aws-credentials"))
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
@@ -98,7 +169,7 @@ aws_endpoint_url = %[3]s
 		t.Fatal(err)
 	}
 	menu, err := item.WaitLayoutChange(ctx, func(m *trayhost.MenuNode) bool {
-		return built(m) && m.Find("llmstack — "+base+"/v1") != nil && m.Find("✓ default chain") != nil && m.Find("✗ ghost") != nil && m.Find("✓ work") != nil
+		return built(m) && m.Find("llmstack — "+base+"/v1") != nil && m.Find("✓ default chain") != nil && m.Find("✗ ghost") != nil && m.Find("✓ team") != nil && m.Find("✗ work") != nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +180,10 @@ aws_endpoint_url = %[3]s
 		"✗ plan — plan-v1 · bedrock · default region",
 		"AWS profiles",
 		"✓ default chain — AKIA…0001 · us-east-1",
-		"✓ work — AKIA…0001 · eu-west-1",
+		"✓ team — AKIA…0001 · eu-west-1",
+		`✗ work — the SSO session of profile "work" is missing or expired`,
+		"Sign in to work…",
+		"Start at login",
 		`✗ ghost — AWS profile "ghost" is not in the AWS config files`,
 		"Copy base URL", "Use next channel", "Open models.ini", "Reload models.ini", "Recheck AWS profiles", "Show status window", "Quit",
 	} {
@@ -123,7 +197,7 @@ aws_endpoint_url = %[3]s
 	if n := findLabel(menu, "Use next channel"); n == nil || n.Checked() {
 		t.Errorf("Use next channel starts unchecked: %v", n)
 	}
-	if smart := findLabel(menu, "✓ code-smart"); smart == nil || findLabel(smart, "Next model: smart-v2") == nil || findLabel(smart, "Profile: work") == nil {
+	if smart := findLabel(menu, "✓ code-smart"); smart == nil || findLabel(smart, "Next model: smart-v2") == nil || findLabel(smart, "Profile: team") == nil {
 		t.Errorf("code-smart's submenu lacks its details:\n%s", menu.Dump())
 	}
 	// The icon shows the broken profile: red, not green.
@@ -133,11 +207,78 @@ aws_endpoint_url = %[3]s
 		t.Errorf("icon colour %v; want the red error icon", c)
 	}
 
-	if got := chat(t, fake, base, "code-smart"); got.ModelID != "smart-v1" || got.Region != "eu-west-1" || got.AccessKeyID != "AKIATRAYWORK00000001" {
+	if got := chat(t, fake, base, "code-smart"); got.ModelID != "smart-v1" || got.Region != "eu-west-1" || got.AccessKeyID != "AKIATRAYTEAM00000001" {
 		t.Fatalf("before the switch Bedrock got %s in %s signed by %s", got.ModelID, got.Region, got.AccessKeyID)
 	}
 
+	// The expired session is notified, naming the sign-in item.
+	waitNotification(ctx, t, host, "AWS sign-in needed for work", `"Sign in to work…"`)
+	if got := post(t, base, "review"); got != http.StatusUnauthorized {
+		t.Errorf("review before signing in: %d, want 401", got)
+	}
+
+	// Sign in from the tray: the CLI runs while the menu says so, and the
+	// profile is checked again once it exits.
+	if _, err := item.ClickUntil(ctx, "Sign in to work…", func(m *trayhost.MenuNode) bool {
+		return findLabel(m, "Sign in to work: waiting for browser sign-in…") != nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, release, "")
+	menu, err = item.WaitLayoutChange(ctx, func(m *trayhost.MenuNode) bool {
+		return built(m) && findLabel(m, "✓ work — ASIA…0001 · eu-central-1") != nil
+	})
+	if err != nil {
+		t.Fatalf("work after signing in: %v", err)
+	}
+	if findLabel(menu, "Sign in to work") != nil {
+		t.Errorf("a sign-in is still offered after signing in:\n%s", menu.Dump())
+	}
+	if calls, _ := os.ReadFile(awsCalls); string(calls) != "sso login --profile work\n" {
+		t.Errorf("the aws CLI ran with %q, want sso login --profile work, once", calls)
+	}
+	if got := chat(t, fake, base, "review"); got.AccessKeyID != "ASIATRAYWORKSSO00001" {
+		t.Errorf("after signing in review was signed by %s", got.AccessKeyID)
+	}
+
+	// Start at login writes an XDG autostart entry that runs this binary,
+	// and unticking removes it.
+	entry := filepath.Join(home, ".config", "autostart", "llmstack.desktop")
+	checked := func(want bool) func(m *trayhost.MenuNode) bool {
+		return func(m *trayhost.MenuNode) bool {
+			n := m.Find("Start at login")
+			return built(m) && n != nil && n.Checked() == want
+		}
+	}
+	settle(ctx, t, item)
+	if _, err := item.ClickUntil(ctx, "Start at login", checked(true)); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(entry); err != nil || !strings.Contains(string(data), "\nExec="+bin+"\n") {
+		t.Errorf("autostart entry (%v):\n%s\nwant Exec=%s", err, data, bin)
+	}
+	if _, err := item.ClickUntil(ctx, "Start at login", checked(false)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(entry); !os.IsNotExist(err) {
+		t.Errorf("unticking Start at login left %s (%v)", entry, err)
+	}
+
+	// Three failures in a row and a tier is failing; one success and it
+	// has recovered.
+	flaky.Store(true)
+	for range 3 {
+		if got := post(t, base, "flaky"); got != http.StatusBadRequest {
+			t.Errorf("flaky while failing: %d", got)
+		}
+	}
+	waitNotification(ctx, t, host, "flaky is failing", "3 requests in a row failed")
+	flaky.Store(false)
+	chat(t, fake, base, "flaky")
+	waitNotification(ctx, t, host, "flaky recovered", "")
+
 	// Switch to the next channel from the tray.
+	settle(ctx, t, item)
 	if _, err = item.ClickUntil(ctx, "Use next channel", func(m *trayhost.MenuNode) bool {
 		n := m.Find("Use next channel")
 		return n != nil && n.Checked()
@@ -173,6 +314,7 @@ aws_endpoint_url = %[3]s
 	if _, err := item.WaitLayoutChange(ctx, func(m *trayhost.MenuNode) bool { return built(m) && m.Find("⚠ models.ini not applied") != nil }); err != nil {
 		t.Errorf("broken models.ini not reported: %v", err)
 	}
+	waitNotification(ctx, t, host, "models.ini not applied", ini+" [broken] backend")
 	if got := chat(t, fake, base, "code-fast"); got.ModelID != "fast-v9" {
 		t.Errorf("after a broken edit code-fast called %s, want the last good fast-v9", got.ModelID)
 	}
@@ -211,6 +353,71 @@ aws_endpoint_url = %[3]s
 	}
 	if got := chat(t, fake, base, "code-smart"); got.ModelID != "smart-v2" {
 		t.Errorf("after a restart Bedrock got %s, want smart-v2", got.ModelID)
+	}
+}
+
+// settle waits until the tray has stopped rebuilding its menu after
+// requests (it picks up their statistics every two seconds): Fyne drops a
+// click on an entry of a menu it is rebuilding, and the harness cannot
+// tell that from a click whose effect is slow.
+func settle(ctx context.Context, t *testing.T, item *trayhost.Item) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	last := -1
+	for time.Now().Before(deadline) {
+		m, err := item.Layout(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int(m.Revision) == last && built(m) {
+			return
+		}
+		last = int(m.Revision)
+		time.Sleep(3 * time.Second) // longer than the tray's refresh
+	}
+	t.Fatal("the tray menu kept changing for 30 seconds")
+}
+
+// waitNotification waits up to 30 seconds for a notification whose title
+// and body contain the given strings.
+func waitNotification(ctx context.Context, t *testing.T, host *trayhost.Host, summary, body string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := host.WaitNotification(ctx, trayhost.NotificationWith(summary, body)); err != nil {
+		t.Error(err)
+	}
+}
+
+// post sends one request through the app's router and returns its status.
+func post(t *testing.T, base, model string) int {
+	t.Helper()
+	resp, err := http.Post(base+"/v1/chat/completions", "application/json",
+		strings.NewReader(`{"model":"`+model+`","messages":[{"role":"user","content":"hi"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// writeSSOToken leaves a token for an SSO session in the AWS CLI's cache
+// under home, as `aws sso login` does.
+func writeSSOToken(t *testing.T, home, session, token string, expires time.Time) {
+	t.Helper()
+	sum := sha1.Sum([]byte(session))
+	path := filepath.Join(home, ".aws", "sso", "cache", hex.EncodeToString(sum[:])+".json")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path, fmt.Sprintf(`{"accessToken":%q,"expiresAt":%q,"region":"us-east-1","startUrl":"https://corp.awsapps.com/start"}`, token, expires.UTC().Format(time.RFC3339)))
+}
+
+func writeExecutable(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o755); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -382,6 +589,12 @@ func TestQuitWithStatusWindow(t *testing.T) {
 			waitServing(ctx, t, port, p)
 			// Let a few periodic refreshes of the open window happen.
 			time.Sleep(3 * time.Second)
+			// The window shows something: text in more than one colour.
+			if img, err := host.Capture(ctx, "llmstack"); err != nil {
+				t.Error(err)
+			} else if n := colours(img); n < 3 {
+				t.Errorf("the status window captured as %v has %d colour(s): empty", img.Bounds(), n)
+			}
 
 			if err := tt.quit(ctx, p); err != nil {
 				t.Fatal(err)
@@ -409,6 +622,18 @@ func TestQuitWithStatusWindow(t *testing.T) {
 			}
 		})
 	}
+}
+
+// colours counts the distinct colours of an image.
+func colours(img image.Image) int {
+	seen := map[color.Color]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			seen[img.At(x, y)] = true
+		}
+	}
+	return len(seen)
 }
 
 // waitServing waits until the app's router answers /health.

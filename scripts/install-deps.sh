@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system packages llmstack needs to build and test on
 # Debian/Ubuntu: a C compiler and the X11/OpenGL headers Fyne compiles
-# against, plus Xvfb and D-Bus for the tray's end-to-end test and Node.js
-# with npm, which installs opencode for its end-to-end test. Does nothing
-# when everything is already there.
+# against, plus Xvfb and D-Bus for the tray's end-to-end test, Node.js with
+# npm, which installs opencode for its end-to-end test, and any package
+# named on the command line (CI adds the Windows cross-compiler). Does
+# nothing when everything is already there.
 set -euo pipefail
 
-packages=(gcc pkg-config libgl1-mesa-dev xorg-dev libxkbcommon-dev xvfb dbus xauth)
+packages=(gcc pkg-config libgl1-mesa-dev xorg-dev libxkbcommon-dev xvfb dbus xauth "$@")
 # Node.js may come from elsewhere (nodesource, nvm) with npm inside it:
 # only a machine without npm gets Debian's.
 if ! command -v npm >/dev/null; then

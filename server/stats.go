@@ -17,6 +17,9 @@ type TierStats struct {
 	LastStatus  int
 	LastError   string
 	LastErrorAt time.Time
+	// FailuresInARow counts the failed requests since the last one that
+	// succeeded (a client that went away counts as neither).
+	FailuresInARow int64
 	// Token totals as Bedrock counted them; CachedTokens of the
 	// PromptTokens were read from the prompt cache.
 	PromptTokens     int64
@@ -54,6 +57,12 @@ func (t *tierStats) record(tier string, status int, err *openai.Error, latency t
 		// A stream that failed after its 200 went out failed all the
 		// same: it counts as its error's status, for the tier's health.
 		st.LastStatus = err.Status
+	}
+	switch {
+	case err == nil && st.LastStatus < 400:
+		st.FailuresInARow = 0
+	case err == nil || err.Status != 499:
+		st.FailuresInARow++
 	}
 	if err != nil && err.Status != 499 {
 		st.Errors++

@@ -7,7 +7,9 @@
 // under test with Host.Env (or Host.StartProcess), waits for its item with
 // WaitItem, then reads the item's properties and its com.canonical.dbusmenu
 // menu (Item.Layout), clicks entries (Item.Click, Item.ClickUntil) and waits
-// for the menu to change (Item.WaitLayoutChange).
+// for the menu to change (Item.WaitLayoutChange). The host also plays the
+// desktop's notification service (org.freedesktop.Notifications): it
+// records what programs send (Host.Notifications, Host.WaitNotification).
 //
 // A typical test:
 //

@@ -47,6 +47,10 @@ type Host struct {
 	dbusLog *lineLog
 	xLog    *lineLog
 
+	// notes plays the desktop's notification service, on notesConn.
+	notes     *notifications
+	notesConn *dbus.Conn
+
 	mu       sync.Mutex
 	items    []*Item       // every registration, oldest first
 	changed  chan struct{} // closed (and replaced) when items change
@@ -122,6 +126,10 @@ func start(t testing.TB, watcher bool) *Host {
 		t.Fatalf("trayhost: %v", err)
 	}
 	t.Cleanup(func() { h.conn.Close() })
+	if err := h.startNotifications(); err != nil {
+		t.Fatalf("trayhost: %v", err)
+	}
+	t.Cleanup(func() { h.notesConn.Close() })
 	return h
 }
 

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/godbus/dbus/v5"
+
 	"github.com/llmstack/llmstack/internal/trayhost"
 )
 
@@ -140,5 +142,36 @@ func checked(want bool) func(*trayhost.MenuNode) bool {
 	return func(m *trayhost.MenuNode) bool {
 		n := m.Find(toggle)
 		return n != nil && n.Checked() == want && m.Find("Quit") != nil
+	}
+}
+
+// TestNotifications sends a notification over the private bus as a desktop
+// program does and finds it recorded.
+func TestNotifications(t *testing.T) {
+	host := trayhost.Start(t)
+	conn, err := dbus.Connect(host.BusAddress())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	obj := conn.Object(trayhost.NotificationsName, trayhost.NotificationsPath)
+	call := obj.Call(trayhost.NotificationsInterface+".Notify", 0, "demo", uint32(0), "", "Title", "Body text", []string{}, map[string]dbus.Variant{}, int32(0))
+	var id uint32
+	if err := call.Store(&id); err != nil || id == 0 {
+		t.Fatalf("Notify: id %d, %v", id, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	n, err := host.WaitNotification(ctx, trayhost.NotificationWith("Title", "Body"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.AppName != "demo" || n.Body != "Body text" || len(host.Notifications()) != 1 {
+		t.Errorf("recorded %+v, all %v", n, host.Notifications())
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel2()
+	if _, err := host.WaitNotification(ctx2, trayhost.NotificationWith("Other", "")); err == nil || !strings.Contains(err.Error(), `"Title": "Body text"`) {
+		t.Errorf("a wait that finds nothing should list what was seen: %v", err)
 	}
 }

@@ -2,20 +2,28 @@ package trayhost
 
 import (
 	"context"
-	"encoding/binary"
-	"errors"
 	"fmt"
+	"image"
+	"image/color"
 	"io"
-	"net"
+	"log"
 	"strings"
 	"time"
+
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
 )
 
 // The host's Xvfb runs no window manager, so nothing would turn a click on
-// a title bar's close button into the message a program gets. The few X11
-// requests below (core protocol, no extension, no X library) do what a
-// window manager does: find a top-level window by its title and send it
-// WM_DELETE_WINDOW.
+// a title bar's close button into the message a program gets. The X11
+// requests below do what a window manager does (find a top-level window by
+// its title, send it WM_DELETE_WINDOW) and what a screenshot tool does.
+
+func init() {
+	// xgb logs to stderr by default ("Could not get authority info" for
+	// Xvfb, which asks for none); errors come back from the requests.
+	xgb.Logger = log.New(io.Discard, "", 0)
+}
 
 // WaitWindow waits until a top-level window titled title is mapped on the
 // host's display and returns its X window id.
@@ -24,8 +32,9 @@ func (h *Host) WaitWindow(ctx context.Context, title string) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer x.close()
-	return x.waitWindow(ctx, title)
+	defer x.Close()
+	w, err := waitWindow(ctx, x, title)
+	return uint32(w), err
 }
 
 // CloseWindow asks the top-level window titled title to close, as a window
@@ -38,180 +47,106 @@ func (h *Host) CloseWindow(ctx context.Context, title string) error {
 	if err != nil {
 		return err
 	}
-	defer x.close()
-	w, err := x.waitWindow(ctx, title)
+	defer x.Close()
+	w, err := waitWindow(ctx, x, title)
 	if err != nil {
 		return err
 	}
-	protocols, err := x.internAtom("WM_PROTOCOLS")
+	protocols, err := internAtom(x, "WM_PROTOCOLS")
 	if err != nil {
 		return err
 	}
-	deleteWindow, err := x.internAtom("WM_DELETE_WINDOW")
+	deleteWindow, err := internAtom(x, "WM_DELETE_WINDOW")
 	if err != nil {
 		return err
 	}
-	ev := make([]byte, 0, 32)
-	ev = append(ev, 33, 32) // ClientMessage, format 32
-	ev = le16(ev, 0)
-	ev = le32(ev, w)
-	ev = le32(ev, protocols)
-	ev = le32(ev, deleteWindow)
-	ev = le32(ev, 0) // CurrentTime
-	ev = append(ev, make([]byte, 12)...)
-	// SendEvent with an empty event mask goes to the window's owner.
-	req := []byte{25, 0}
-	req = le16(req, 11)
-	req = le32(req, w)
-	req = le32(req, 0)
-	req = append(req, ev...)
-	if err := x.send(req); err != nil {
-		return fmt.Errorf("trayhost: sending WM_DELETE_WINDOW to window %q: %w", title, err)
-	}
-	// GetInputFocus has a reply: once it arrives the SendEvent was handled
-	// (or its error reported).
-	if _, err := x.roundTrip([]byte{43, 0, 1, 0}); err != nil {
+	ev := xproto.ClientMessageEvent{Format: 32, Window: w, Type: protocols,
+		Data: xproto.ClientMessageDataUnionData32New([]uint32{uint32(deleteWindow), xproto.TimeCurrentTime, 0, 0, 0})}
+	// With an empty event mask the event goes to the window's owner; the
+	// checked request returns once the server has handled it.
+	if err := xproto.SendEventChecked(x, false, w, 0, string(ev.Bytes())).Check(); err != nil {
 		return fmt.Errorf("trayhost: sending WM_DELETE_WINDOW to window %q: %w", title, err)
 	}
 	return nil
 }
 
-// xConn is a connection to an X server speaking the core protocol, little
-// endian.
-type xConn struct {
-	c    net.Conn
-	root uint32
-	seq  uint16
+// Capture waits for the top-level window titled title and returns what it
+// shows, as a screenshot tool would take it.
+func (h *Host) Capture(ctx context.Context, title string) (image.Image, error) {
+	x, err := dialX(h.display)
+	if err != nil {
+		return nil, err
+	}
+	defer x.Close()
+	w, err := waitWindow(ctx, x, title)
+	if err != nil {
+		return nil, err
+	}
+	geo, err := xproto.GetGeometry(x, xproto.Drawable(w)).Reply()
+	if err != nil {
+		return nil, fmt.Errorf("trayhost: size of window %q: %w", title, err)
+	}
+	img, err := xproto.GetImage(x, xproto.ImageFormatZPixmap, xproto.Drawable(w), 0, 0, geo.Width, geo.Height, ^uint32(0)).Reply()
+	if err != nil {
+		return nil, fmt.Errorf("trayhost: capturing window %q: %w", title, err)
+	}
+	// The host's screen is 24 bits deep, 32 bits a pixel, little endian:
+	// blue, green, red, padding.
+	out := image.NewNRGBA(image.Rect(0, 0, int(geo.Width), int(geo.Height)))
+	if want := int(geo.Width) * int(geo.Height) * 4; len(img.Data) < want {
+		return nil, fmt.Errorf("trayhost: capturing window %q: %d bytes of image for %dx%d", title, len(img.Data), geo.Width, geo.Height)
+	}
+	for i := 0; i < int(geo.Width)*int(geo.Height); i++ {
+		p := img.Data[4*i:]
+		out.Set(i%int(geo.Width), i/int(geo.Width), color.NRGBA{R: p[2], G: p[1], B: p[0], A: 0xff})
+	}
+	return out, nil
 }
 
-func dialX(display string) (*xConn, error) {
-	num, ok := strings.CutPrefix(display, ":")
-	if !ok {
+func dialX(display string) (*xgb.Conn, error) {
+	if !strings.HasPrefix(display, ":") {
 		return nil, fmt.Errorf("trayhost: X display %q is not local (:N)", display)
 	}
-	num, _, _ = strings.Cut(num, ".")
-	c, err := net.DialTimeout("unix", "/tmp/.X11-unix/X"+num, 5*time.Second)
+	x, err := xgb.NewConnDisplay(display)
 	if err != nil {
-		return nil, fmt.Errorf("trayhost: connecting to X display %s: %w", display, err)
-	}
-	x := &xConn{c: c}
-	if err := x.setup(); err != nil {
-		c.Close()
 		return nil, fmt.Errorf("trayhost: connecting to X display %s: %w", display, err)
 	}
 	return x, nil
 }
 
-func (x *xConn) close() { x.c.Close() }
-
-// setup sends the connection setup (no authorization: the host's Xvfb asks
-// for none) and keeps the first screen's root window.
-func (x *xConn) setup() error {
-	x.c.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := x.c.Write([]byte{'l', 0, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0}); err != nil {
-		return err
-	}
-	head := make([]byte, 8)
-	if _, err := io.ReadFull(x.c, head); err != nil {
-		return err
-	}
-	extra := make([]byte, int(binary.LittleEndian.Uint16(head[6:]))*4)
-	if _, err := io.ReadFull(x.c, extra); err != nil {
-		return err
-	}
-	if head[0] != 1 {
-		reason := extra[:min(int(head[1]), len(extra))]
-		return fmt.Errorf("the X server refused the connection: %s", strings.TrimSpace(string(reason)))
-	}
-	if len(extra) < 32 {
-		return errors.New("short X connection setup reply")
-	}
-	vendor := int(binary.LittleEndian.Uint16(extra[16:]))
-	formats := int(extra[21])
-	off := 32 + pad4(vendor) + 8*formats
-	if extra[20] == 0 || len(extra) < off+4 {
-		return errors.New("the X server reports no screen")
-	}
-	x.root = binary.LittleEndian.Uint32(extra[off:])
-	return nil
-}
-
-// send writes one request that has no reply.
-func (x *xConn) send(req []byte) error {
-	x.c.SetDeadline(time.Now().Add(10 * time.Second))
-	x.seq++
-	_, err := x.c.Write(req)
-	return err
-}
-
-// roundTrip writes one request and returns its reply (the 32-byte header
-// and what follows). Events are skipped; an X error is returned as one.
-func (x *xConn) roundTrip(req []byte) ([]byte, error) {
-	if err := x.send(req); err != nil {
-		return nil, err
-	}
-	for {
-		b := make([]byte, 32)
-		if _, err := io.ReadFull(x.c, b); err != nil {
-			return nil, err
-		}
-		switch b[0] {
-		case 0:
-			return nil, fmt.Errorf("X error %d from request %d", b[1], b[10])
-		case 1:
-			more := make([]byte, int(binary.LittleEndian.Uint32(b[4:]))*4)
-			if _, err := io.ReadFull(x.c, more); err != nil {
-				return nil, err
-			}
-			if binary.LittleEndian.Uint16(b[2:]) != x.seq {
-				continue // the reply to an earlier request
-			}
-			return append(b, more...), nil
-		}
-	}
-}
-
-func (x *xConn) internAtom(name string) (uint32, error) {
-	req := []byte{16, 0}
-	req = le16(req, uint16(2+pad4(len(name))/4))
-	req = le16(req, uint16(len(name)))
-	req = le16(req, 0)
-	req = append(req, name...)
-	req = append(req, make([]byte, pad4(len(name))-len(name))...)
-	r, err := x.roundTrip(req)
+func internAtom(x *xgb.Conn, name string) (xproto.Atom, error) {
+	r, err := xproto.InternAtom(x, false, uint16(len(name)), name).Reply()
 	if err != nil {
 		return 0, fmt.Errorf("trayhost: X atom %s: %w", name, err)
 	}
-	return binary.LittleEndian.Uint32(r[8:]), nil
+	return r.Atom, nil
 }
 
 // waitWindow polls the root window's children for a mapped window titled
 // title.
-func (x *xConn) waitWindow(ctx context.Context, title string) (uint32, error) {
-	netName, err := x.internAtom("_NET_WM_NAME")
+func waitWindow(ctx context.Context, x *xgb.Conn, title string) (xproto.Window, error) {
+	netName, err := internAtom(x, "_NET_WM_NAME")
 	if err != nil {
 		return 0, err
 	}
-	const wmName = 39 // predefined atom WM_NAME
+	root := xproto.Setup(x).DefaultScreen(x).Root
 	var seen []string
 	for {
 		seen = seen[:0]
-		r, err := x.roundTrip(le32([]byte{15, 0, 2, 0}, x.root)) // QueryTree
+		tree, err := xproto.QueryTree(x, root).Reply()
 		if err != nil {
 			return 0, fmt.Errorf("trayhost: listing X windows: %w", err)
 		}
-		n := int(binary.LittleEndian.Uint16(r[16:]))
-		for i := range n {
-			w := binary.LittleEndian.Uint32(r[32+4*i:])
-			name, err := x.property(w, netName)
-			if err == nil && name == "" {
-				name, err = x.property(w, wmName)
+		for _, w := range tree.Children {
+			name := property(x, w, netName)
+			if name == "" {
+				name = property(x, w, xproto.AtomWmName)
 			}
-			if err != nil || name == "" {
+			if name == "" {
 				continue // gone meanwhile, or untitled
 			}
 			seen = append(seen, fmt.Sprintf("%q", name))
-			if name == title && x.viewable(w) {
+			if attr, err := xproto.GetWindowAttributes(x, w).Reply(); name == title && err == nil && attr.MapState == xproto.MapStateViewable {
 				return w, nil
 			}
 		}
@@ -224,31 +159,10 @@ func (x *xConn) waitWindow(ctx context.Context, title string) (uint32, error) {
 }
 
 // property reads a window's text property; "" when it is not set.
-func (x *xConn) property(w, prop uint32) (string, error) {
-	req := []byte{20, 0, 6, 0}
-	req = le32(req, w)
-	req = le32(req, prop)
-	req = le32(req, 0)    // any type
-	req = le32(req, 0)    // from the start
-	req = le32(req, 1024) // up to 4 KiB
-	r, err := x.roundTrip(req)
-	if err != nil {
-		return "", err
+func property(x *xgb.Conn, w xproto.Window, prop xproto.Atom) string {
+	r, err := xproto.GetProperty(x, false, w, prop, xproto.GetPropertyTypeAny, 0, 1024).Reply()
+	if err != nil || r.Format != 8 {
+		return ""
 	}
-	format, n := int(r[1]), int(binary.LittleEndian.Uint32(r[16:]))
-	size := n * format / 8
-	if format == 0 || 32+size > len(r) {
-		return "", nil
-	}
-	return string(r[32 : 32+size]), nil
+	return string(r.Value)
 }
-
-// viewable reports whether w is mapped (and its parent too).
-func (x *xConn) viewable(w uint32) bool {
-	r, err := x.roundTrip(le32([]byte{3, 0, 2, 0}, w)) // GetWindowAttributes
-	return err == nil && len(r) > 26 && r[26] == 2
-}
-
-func le16(b []byte, v uint16) []byte { return binary.LittleEndian.AppendUint16(b, v) }
-func le32(b []byte, v uint32) []byte { return binary.LittleEndian.AppendUint32(b, v) }
-func pad4(n int) int                 { return (n + 3) &^ 3 }

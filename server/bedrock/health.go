@@ -38,6 +38,14 @@ type ProfileHealth struct {
 	ARN     string
 	Problem string // the cause and the fix, when State is not ok
 	Checked time.Time
+	// SSOSession is what `aws sso login` signs in for an SSO profile (its
+	// sso_session, or a legacy profile's start URL); "" otherwise.
+	// SessionExpires is when that session ends, from the AWS CLI's token
+	// cache (zero when unknown); SignIn is set when signing in again is the
+	// fix: the session is missing, over, or ends within ExpiringSoon.
+	SSOSession     string
+	SessionExpires time.Time
+	SignIn         bool
 }
 
 // Name is how the profile is shown to the user.
@@ -63,6 +71,7 @@ func CheckProfile(ctx context.Context, profile string, verify bool) ProfileHealt
 	h := ProfileHealth{Profile: profile, Checked: time.Now()}
 	fail := func(err error) ProfileHealth {
 		h.State = ProfileError
+		h.SignIn = h.SSOSession != "" && isSSOSessionError(err)
 		if p, ok := CredentialProblem(profile, err); ok {
 			h.Problem = p
 		} else if errors.Is(err, context.DeadlineExceeded) {
@@ -80,9 +89,14 @@ func CheckProfile(ctx context.Context, profile string, verify bool) ProfileHealt
 		return fail(err)
 	}
 	h.Region = cfg.Region
+	h.SSOSession = ssoSessionOf(&cfg)
 	creds, err := cfg.Credentials.Retrieve(ctx)
 	if err != nil {
-		return fail(err)
+		h = fail(err)
+		if h.SSOSession != "" {
+			checkSSOSession(&h, h.SSOSession, time.Now())
+		}
+		return h
 	}
 	kind := credentialKindOf(cfg.Credentials)
 	h.KeyID, h.Source = MaskKeyID(creds.AccessKeyID), creds.Source
@@ -93,6 +107,9 @@ func CheckProfile(ctx context.Context, profile string, verify bool) ProfileHealt
 			h.State = ProfileExpiring
 			h.Problem = fmt.Sprintf("the credentials of %s expire in %s%s", who(profile), left.Round(time.Minute), expiringHint(profile, kind))
 		}
+	}
+	if h.SSOSession != "" {
+		checkSSOSession(&h, h.SSOSession, time.Now())
 	}
 	if !verify {
 		return h
