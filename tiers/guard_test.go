@@ -248,7 +248,7 @@ func TestUnknownRoleNoted(t *testing.T) {
 // without echoing what matched. An api_key is allowed only as an
 // environment reference. Comments that only mention a key name stay fine.
 func TestCredentialVariantsRefused(t *testing.T) {
-	t.Setenv("LLMSTACK_TEST_ROUTER_KEY", "sk-local-abc123")
+	t.Setenv("LLMSTACK_TEST_ROUTER_KEY", "sk-local-abc123-team") // router_api_key takes 16 characters or more
 	t.Setenv("LLMSTACK_TEST_BEDROCK_KEY", "ABSKQmVkcm9ja0FQSUtleS1leGFtcGxlMTIzNDU2Nzg5MA==")
 	t.Setenv("LLMSTACK_TEST_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
 	const (

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -98,11 +99,19 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 
 	defaults := p.values(defaultSec)
+	p.routerKey(defaults, cfg)
 	if v := defaults["router_host"]; v != "" {
-		if IsLoopbackHost(v) {
+		switch {
+		case !validHost(v):
+			p.fail(defaultSection, "router_host", v, "must be one host name or IP address, without a port (router_port sets that)")
+		case IsLoopbackHost(v) || cfg.RouterAPIKey != "":
 			cfg.RouterHost = v
-		} else {
-			p.fail(defaultSection, "router_host", v, "must be a loopback address (127.0.0.1, ::1 or localhost): the router serves this machine only")
+		case p.withheld[defaultSection+"\x00router_api_key"]:
+			// The key's problem is reported already; this one would
+			// only repeat it.
+		default:
+			p.fail(defaultSection, "router_host", v, "is not a loopback address, so it needs router_api_key = ${ENV_VAR} too, with the key in that environment variable "+
+				"(team mode: every request must then carry the key); without a key the router serves this machine only (127.0.0.1, ::1 or localhost)")
 		}
 	}
 	if v, ok := defaults["router_port"]; ok && v != "" {
@@ -147,6 +156,7 @@ func Parse(name string, data []byte) (*Config, error) {
 		}
 	}
 	p.index(cfg)
+	p.fallbacks(cfg)
 	if len(p.errs) > 0 {
 		return nil, errors.Join(p.errs...)
 	}
@@ -335,6 +345,18 @@ func (p *parser) tier(name string, own, vals map[string]string) *Tier {
 		}
 	}
 	p.spend(name, vals, t)
+	if _, ok := own["router_api_key"]; ok {
+		p.fail(name, "router_api_key", "", "belongs in [DEFAULT]: it is the router's key, not a tier's")
+	}
+	for _, f := range strings.Split(vals["fallback"], ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			t.Fallbacks = append(t.Fallbacks, f)
+		}
+	}
+	if len(t.Fallbacks) > 0 && backend != BackendBedrock {
+		p.fail(name, "fallback", vals["fallback"], "only bedrock tiers fall back: a gguf tier's requests pass through to llama-swap as they are")
+		t.Fallbacks = nil
+	}
 	for _, a := range strings.Split(vals["aliases"], ",") {
 		if a = strings.TrimSpace(a); a != "" {
 			t.Aliases = append(t.Aliases, a)
@@ -501,6 +523,88 @@ func (p *parser) index(cfg *Config) {
 	}
 }
 
+// MinRouterAPIKeyLen is the shortest router_api_key the router takes: a
+// key anyone on the network may guess at must not be short.
+const MinRouterAPIKeyLen = 16
+
+// routerKey reads router_api_key from [DEFAULT]. The ini reader has made
+// sure it is an environment reference; an empty one (${VAR:-}) is no key.
+func (p *parser) routerKey(defaults map[string]string, cfg *Config) {
+	v := defaults["router_api_key"]
+	if v == "" {
+		return
+	}
+	ref := p.reference(defaultSection, "router_api_key")
+	if n := len(v); n < MinRouterAPIKeyLen {
+		p.fail(defaultSection, "router_api_key", "", fmt.Sprintf("the key in %s is %d characters long; use at least %d (for example the output of: openssl rand -hex 24)", ref, n, MinRouterAPIKeyLen))
+		p.withheld[defaultSection+"\x00router_api_key"] = true
+		return
+	}
+	if strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		p.fail(defaultSection, "router_api_key", "", fmt.Sprintf("the key in %s has spaces or control characters; clients could not send it in a header", ref))
+		p.withheld[defaultSection+"\x00router_api_key"] = true
+		return
+	}
+	cfg.RouterAPIKey, cfg.RouterAPIKeyRef = Secret(v), ref
+}
+
+// fallbacks resolves each tier's fallbacks to tier names and reports
+// names of no tier, of gguf tiers or of the tier itself, and cycles.
+func (p *parser) fallbacks(cfg *Config) {
+	for _, t := range cfg.Tiers {
+		var names []string
+		for _, name := range t.Fallbacks {
+			f := cfg.Lookup(name)
+			switch {
+			case f == nil:
+				p.fail(t.Name, "fallback", name, "names no tier in this file")
+			case f == t:
+				p.fail(t.Name, "fallback", name, "names the tier itself")
+			case f.Backend != BackendBedrock:
+				p.fail(t.Name, "fallback", name, fmt.Sprintf("names [%s], a %s tier: fallbacks must be bedrock tiers (the router answers those itself, so it can try another before the client sees anything)", f.Name, f.Backend))
+			case !slices.Contains(names, f.Name):
+				names = append(names, f.Name)
+			}
+		}
+		t.Fallbacks = names
+	}
+	// A cycle is found from the first of its tiers in file order, and
+	// reported once.
+	reported := map[string]bool{}
+	state := map[string]int{} // 0 unseen, 1 on the path, 2 done
+	var path []string
+	var visit func(name string)
+	visit = func(name string) {
+		state[name] = 1
+		path = append(path, name)
+		for _, next := range cfg.Lookup(name).Fallbacks {
+			switch state[next] {
+			case 0:
+				visit(next)
+			case 1:
+				cycle := append(slices.Clone(path[slices.Index(path, next):]), next)
+				members := slices.Sorted(slices.Values(cycle[:len(cycle)-1]))
+				if key := strings.Join(members, "\x00"); !reported[key] {
+					reported[key] = true
+					p.fail(cycle[0], "fallback", "", "the fallbacks go round in a cycle: "+strings.Join(cycle, " → ")+"; a request must end somewhere, so break the cycle")
+				}
+			}
+		}
+		path = path[:len(path)-1]
+		state[name] = 2
+	}
+	for _, t := range cfg.Tiers {
+		if state[t.Name] == 0 {
+			visit(t.Name)
+		}
+	}
+}
+
+// validHost accepts one host name or IP address, without a port.
+func validHost(v string) bool {
+	return net.ParseIP(strings.Trim(v, "[]")) != nil || hostRE.MatchString(v)
+}
+
 func (p *parser) missing(section, key, why string) {
 	if p.withheld[section+"\x00"+key] || p.withheld[defaultSection+"\x00"+key] {
 		return // already reported (an unset environment variable, a credential)
@@ -527,6 +631,7 @@ const (
 )
 
 var (
+	hostRE     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$`)
 	firstInt   = regexp.MustCompile(`\d+`)
 	userinfoRE = regexp.MustCompile(`[^\s:/@]+:[^\s@]*@`)
 	envRefRE   = regexp.MustCompile(`^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))$`)
@@ -584,7 +689,7 @@ func parseBool(v string) (on, ok bool) {
 // tierLikeKeys are keys only a tier section has.
 var tierLikeKeys = []string{"role", "description", "aliases", "ctx_size", "sampler", "max_output_tokens", "prompt_cache",
 	"prompt_cache_ttl", "stream_idle_timeout", "reasoning", "thinking", "price_input_per_mtok", "price_output_per_mtok",
-	"price_cache_read_per_mtok", "price_cache_write_per_mtok", "daily_budget_usd", "aws_model_id_next", "aws_region", "aws_region_next", "aws_profile", "aws_endpoint_url", "hf_repo_next", "hf_file_next"}
+	"price_cache_read_per_mtok", "price_cache_write_per_mtok", "daily_budget_usd", "fallback", "aws_model_id_next", "aws_region", "aws_region_next", "aws_profile", "aws_endpoint_url", "hf_repo_next", "hf_file_next"}
 
 // tierLikeKey returns the first key of a section's own keys that only a
 // tier has, or "".

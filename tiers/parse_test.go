@@ -2,6 +2,7 @@ package tiers
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,8 @@ func TestParse(t *testing.T) {
 	t.Setenv("LLMSTACK_TEST_UNSET_VAR", "")
 	t.Setenv("LLMSTACK_TEST_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
 	t.Setenv("LLAMA_SWAP_URL", "")
+	t.Setenv("LLMSTACK_TEST_ROUTER_KEY", testRouterKey)
+	t.Setenv("LLMSTACK_TEST_SHORT_KEY", "short-key")
 	files, err := filepath.Glob("testdata/parse/*.ini")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no test inputs: %v", err)
@@ -30,10 +33,19 @@ func TestParse(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg, err := Parse("models.ini", data)
-			golden.Assert(t, "parse/"+name+".golden", render(cfg, err))
+			out := render(cfg, err)
+			for _, key := range []string{testRouterKey, "short-key", "hunter2"} {
+				if strings.Contains(string(out), key) {
+					t.Errorf("the parsed config or its error shows router_api_key's value %q:\n%s", key, out)
+				}
+			}
+			golden.Assert(t, "parse/"+name+".golden", out)
 		})
 	}
 }
+
+// testRouterKey is the router_api_key of team.ini; no golden may show it.
+const testRouterKey = "team-key-0123456789abcdef"
 
 func render(cfg *Config, err error) []byte {
 	if err != nil {
@@ -234,5 +246,92 @@ func TestResolvePath(t *testing.T) {
 	flagPath := filepath.Join(dir, "missing.ini")
 	if p, created, err := ResolvePath(flagPath); err == nil || created || p != flagPath {
 		t.Errorf("a missing --config file: %q created=%v err=%v", p, created, err)
+	}
+}
+
+// TestFallbackChain: a tier's fallbacks in the order a request tries them,
+// each fallback's own fallbacks right after it, every tier once.
+func TestFallbackChain(t *testing.T) {
+	const ini = `[a]
+aws_model_id = m-a
+fallback = b, c
+[b]
+aws_model_id = m-b
+fallback = d, c
+[c]
+aws_model_id = m-c
+aliases = cee
+[d]
+aws_model_id = m-d
+fallback = cee
+[alone]
+aws_model_id = m-alone
+`
+	cfg, err := Parse("models.ini", []byte(ini))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		tier string
+		want string
+	}{
+		{"a", "b d c"},
+		{"b", "d c"},
+		{"d", "c"},
+		{"c", ""},
+		{"alone", ""},
+	} {
+		var names []string
+		for _, f := range cfg.FallbackChain(cfg.Lookup(tc.tier)) {
+			names = append(names, f.Name)
+		}
+		if got := strings.Join(names, " "); got != tc.want {
+			t.Errorf("FallbackChain(%s) = %q, want %q", tc.tier, got, tc.want)
+		}
+	}
+}
+
+// TestRouterAPIKey: team mode's key is read from the environment, shown
+// nowhere, and its reference is kept for the commands that print it.
+func TestRouterAPIKey(t *testing.T) {
+	t.Setenv("LLMSTACK_TEST_ROUTER_KEY", testRouterKey)
+	t.Setenv("LLMSTACK_TEST_EMPTY_KEY", "")
+	for _, tc := range []struct {
+		name, ini string
+		key, ref  string
+		host      string
+		wantErr   string
+	}{
+		{name: "loopback without a key", ini: "[DEFAULT]\nrouter_host = 127.0.0.1\n", host: "127.0.0.1"},
+		{name: "loopback with a key", ini: "[DEFAULT]\nrouter_api_key = ${LLMSTACK_TEST_ROUTER_KEY}\n", key: testRouterKey, ref: "${LLMSTACK_TEST_ROUTER_KEY}", host: "127.0.0.1"},
+		{name: "team host with a key", ini: "[DEFAULT]\nrouter_host = llm.example.internal\nrouter_api_key = $LLMSTACK_TEST_ROUTER_KEY\n", key: testRouterKey, ref: "$LLMSTACK_TEST_ROUTER_KEY", host: "llm.example.internal"},
+		{name: "team host without a key", ini: "[DEFAULT]\nrouter_host = 10.1.2.3\n",
+			wantErr: `[DEFAULT] router_host = "10.1.2.3": is not a loopback address, so it needs router_api_key = ${ENV_VAR}`},
+		{name: "team host with an empty key", ini: "[DEFAULT]\nrouter_host = 10.1.2.3\nrouter_api_key = ${LLMSTACK_TEST_EMPTY_KEY:-}\n",
+			wantErr: `router_host = "10.1.2.3": is not a loopback address, so it needs router_api_key`},
+		{name: "key in a tier", ini: "[code-fast]\naws_model_id = m\nrouter_api_key = ${LLMSTACK_TEST_ROUTER_KEY}\n",
+			wantErr: "[code-fast] router_api_key: belongs in [DEFAULT]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Parse("models.ini", []byte(tc.ini))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+				}
+				if strings.Contains(err.Error(), testRouterKey) {
+					t.Errorf("the error shows the key: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(cfg.RouterAPIKey) != tc.key || cfg.RouterAPIKeyRef != tc.ref || cfg.RouterHost != tc.host {
+				t.Errorf("key %q ref %q host %q; want %q %q %q", cfg.RouterAPIKey, cfg.RouterAPIKeyRef, cfg.RouterHost, tc.key, tc.ref, tc.host)
+			}
+			if s := fmt.Sprint(cfg.RouterAPIKey) + fmt.Sprintf("%v %+v %#v", cfg, cfg, cfg.RouterAPIKey); tc.key != "" && strings.Contains(s, tc.key) {
+				t.Errorf("printing the config shows the key: %s", s)
+			}
+		})
 	}
 }

@@ -66,6 +66,13 @@ type Config struct {
 	Routing Routing
 	// Tiers in file order.
 	Tiers []*Tier
+	// RouterAPIKey, when set, is the key every request must carry
+	// (team mode); it comes from the environment, never from the file.
+	RouterAPIKey Secret `json:",omitempty"`
+	// RouterAPIKeyRef is the environment reference router_api_key was
+	// read from (${LLMSTACK_KEY}), for commands that tell clients where
+	// the key is without showing it.
+	RouterAPIKeyRef string `json:",omitempty"`
 	// Notes name sections that look like tiers but are not (no model
 	// keys and no backend), so a typo in aws_model_id is not silent.
 	Notes []string
@@ -100,9 +107,13 @@ type Tier struct {
 	Price PriceOverride `json:",omitzero"`
 	// DailyBudgetUSD, when above zero, is what the tier may spend in one
 	// local day before it answers 429 (key daily_budget_usd).
-	DailyBudgetUSD float64  `json:",omitempty"`
-	Bedrock        *Bedrock // set when Backend is BackendBedrock
-	GGUF           *GGUF    // set when Backend is BackendGGUF
+	DailyBudgetUSD float64 `json:",omitempty"`
+	// Fallbacks name, in order, the bedrock tiers a request goes to when
+	// this one's model throttles, is unavailable or times out before it
+	// answered (key fallback; tier names, aliases resolved).
+	Fallbacks []string `json:",omitempty"`
+	Bedrock   *Bedrock // set when Backend is BackendBedrock
+	GGUF      *GGUF    // set when Backend is BackendGGUF
 }
 
 // Bedrock is where a bedrock tier's requests go. It names an identity (an AWS
@@ -237,6 +248,47 @@ func (c *Config) ByRole(role string) *Tier {
 func (c *Config) Addr() string {
 	return joinHostPort(c.RouterHost, c.RouterPort)
 }
+
+// FallbackChain is every tier a request for t tries after t, in order:
+// each of t's fallbacks followed by its own fallbacks, each tier once.
+// Parse refuses cycles, so the chain ends.
+func (c *Config) FallbackChain(t *Tier) []*Tier {
+	if t == nil || len(t.Fallbacks) == 0 {
+		return nil
+	}
+	seen := map[*Tier]bool{t: true}
+	var out []*Tier
+	var walk func(*Tier)
+	walk = func(t *Tier) {
+		for _, name := range t.Fallbacks {
+			f := c.Lookup(name)
+			if f == nil || seen[f] {
+				continue
+			}
+			seen[f] = true
+			out = append(out, f)
+			walk(f)
+		}
+	}
+	walk(t)
+	return out
+}
+
+// Secret is a value that must not be shown: printed, logged or marshalled
+// it reads "[redacted]". Convert it to a string to use it.
+type Secret string
+
+// String hides the secret.
+func (Secret) String() string { return "[redacted]" }
+
+// GoString hides the secret from %#v.
+func (Secret) GoString() string { return `"[redacted]"` }
+
+// Format hides the secret from every fmt verb.
+func (Secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte("[redacted]")) }
+
+// MarshalText hides the secret from JSON and from slog.
+func (Secret) MarshalText() ([]byte, error) { return []byte("[redacted]"), nil }
 
 // Profiles returns the distinct AWS profiles the bedrock tiers use, in tier
 // order; "" stands for the SDK's default credential chain.
