@@ -304,6 +304,9 @@ func TierDetails(t server.TierStatus, regions map[string]string) []string {
 		req += fmt.Sprintf(" (%d failed)", t.Stats.Errors)
 	}
 	lines = append(lines, req)
+	if n := t.Stats.FallbacksTaken; n > 0 {
+		lines = append(lines, clip(fmt.Sprintf("Fallbacks: %d (last: %s)", n, t.Stats.LastFallback)))
+	}
 	if line := TokenLine(t.Stats); line != "" {
 		lines = append(lines, line)
 	}

@@ -80,6 +80,7 @@ func TestMenu(t *testing.T) {
 			st.Profiles[0].State, st.Profiles[0].Problem = bedrock.ProfileExpiring, "the credentials of the default chain expire in 9m"
 			st.Tiers[0].Level, st.Tiers[0].Reason = server.LevelWarn, st.Profiles[0].Problem
 			st.Tiers[1].Level, st.Tiers[1].Reason = server.LevelError, st.Profiles[1].Problem
+			st.Tiers[1].Stats.FallbacksTaken, st.Tiers[1].Stats.LastFallback = 3, "code-fast after ThrottlingException"
 			st.Tiers[2].Level, st.Tiers[2].Reason = server.LevelError, "llama-swap is not reachable at http://127.0.0.1:10102"
 			st.Overall = server.LevelError
 			return st

@@ -162,20 +162,41 @@ func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request, count boo
 		return
 	}
 	req = routed
-	var out bedrock.Outcome
-	if claude {
-		out = s.bedrock.ServeMessages(w, r, body, req.Stream, anthropic.Betas(r.Header), tier, useNext)
-	} else {
-		chat, err := anthropic.ToChat(req)
-		if err != nil {
+	// The Converse translation is made once, for the first tier that is
+	// not Claude: the tier asked for, or a fallback of a Claude tier.
+	var chat *openai.ChatRequest
+	var chatErr *openai.Error
+	toChat := func() (*openai.ChatRequest, *openai.Error) {
+		if chat == nil && chatErr == nil {
+			if decodeErr != nil {
+				chatErr = decodeErr
+			} else {
+				chat, chatErr = anthropic.ToChat(req)
+			}
+		}
+		return chat, chatErr
+	}
+	if !claude {
+		if _, err := toChat(); err != nil {
 			s.rejectAnthropic(w, r, start, err)
 			return
 		}
-		aw := anthropic.NewAnswerWriter(w, tier.Name)
-		out = s.bedrock.Serve(aw, r, openai.ChatCompletions, chat, tier, useNext)
-		aw.Finish(out.Err)
 	}
-	s.bedrockDone(w, r, start, tier, model, reason, req.Stream, out)
+	betas := anthropic.Betas(r.Header)
+	s.serveBedrock(w, r, start, cfg, tier, model, reason, req.Stream, func(w http.ResponseWriter, t *tiers.Tier) bedrock.Outcome {
+		if bedrock.ServesClaude(t.Bedrock.Active(useNext).ModelID) {
+			return s.bedrock.ServeMessages(w, r, body, req.Stream, betas, t, useNext)
+		}
+		chat, err := toChat()
+		if err != nil {
+			anthropic.WriteError(w, err)
+			return bedrock.Outcome{Status: err.Status, Err: err, Target: t.Bedrock.Active(useNext)}
+		}
+		aw := anthropic.NewAnswerWriter(w, t.Name)
+		out := s.bedrock.Serve(aw, r, openai.ChatCompletions, chat, t, useNext)
+		aw.Finish(out.Err)
+		return out
+	})
 }
 
 // countMessageTokens answers count_tokens for a bedrock tier: Bedrock's

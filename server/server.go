@@ -253,14 +253,15 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, ep openai.Endp
 		s.reject(w, r, start, e)
 		return
 	}
-	out := s.bedrock.Serve(w, r, ep, req, tier, useNext)
-	s.bedrockDone(w, r, start, tier, model, reason, req.Stream, out)
+	s.serveBedrock(w, r, start, cfg, tier, model, reason, req.Stream, func(w http.ResponseWriter, t *tiers.Tier) bedrock.Outcome {
+		return s.bedrock.Serve(w, r, ep, req, t, useNext)
+	})
 }
 
 // bedrockDone counts a bedrock tier's answer in the tier's stats and
 // writes its log line, with the repairs the tier made (as the response
 // header names them).
-func (s *Server) bedrockDone(w http.ResponseWriter, r *http.Request, start time.Time, tier *tiers.Tier, model, reason string, stream bool, out bedrock.Outcome) {
+func (s *Server) bedrockDone(w http.ResponseWriter, r *http.Request, start time.Time, tier *tiers.Tier, model, reason string, stream bool, out bedrock.Outcome, extra ...any) {
 	elapsed := time.Since(start)
 	s.stats.record(tier.Name, out.Status, out.Err, elapsed, out.Usage)
 	s.recordSpend(tier, out.Target.ModelID, out.Usage)
@@ -269,6 +270,7 @@ func (s *Server) bedrockDone(w http.ResponseWriter, r *http.Request, start time.
 	if repairs := w.Header().Get(RepairsHeader); repairs != "" {
 		attrs = append(attrs, "repairs", repairs)
 	}
+	attrs = append(attrs, extra...)
 	switch {
 	case out.ClientGone:
 		s.log.Info("request", append(attrs, "error", "client closed the connection")...)

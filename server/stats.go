@@ -25,6 +25,11 @@ type TierStats struct {
 	PromptTokens     int64
 	CachedTokens     int64
 	CompletionTokens int64
+	// FallbacksTaken counts the requests this tier handed to a fallback
+	// because its model throttled, was unavailable or timed out;
+	// LastFallback says the last one: "code-fast after ThrottlingException".
+	FallbacksTaken int64
+	LastFallback   string
 }
 
 type tierStats struct {
@@ -32,9 +37,7 @@ type tierStats struct {
 	m  map[string]*TierStats
 }
 
-func (t *tierStats) record(tier string, status int, err *openai.Error, latency time.Duration, usage *openai.Usage) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+func (t *tierStats) entry(tier string) *TierStats {
 	if t.m == nil {
 		t.m = map[string]*TierStats{}
 	}
@@ -43,6 +46,22 @@ func (t *tierStats) record(tier string, status int, err *openai.Error, latency t
 		st = &TierStats{}
 		t.m[tier] = st
 	}
+	return st
+}
+
+// fellBack counts a request the tier handed to a fallback.
+func (t *tierStats) fellBack(tier, what string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	st := t.entry(tier)
+	st.FallbacksTaken++
+	st.LastFallback = what
+}
+
+func (t *tierStats) record(tier string, status int, err *openai.Error, latency time.Duration, usage *openai.Usage) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	st := t.entry(tier)
 	st.Requests++
 	st.LastLatency = latency
 	if usage != nil {
