@@ -9,9 +9,9 @@ import (
 	"github.com/llmstack/llmstack/tiers"
 )
 
-// claudeCodeToken is the ANTHROPIC_AUTH_TOKEN the printed lines set:
-// Claude Code wants one, and the router, serving loopback only, checks
-// none.
+// claudeCodeToken is the ANTHROPIC_AUTH_TOKEN the printed lines set
+// when models.ini has no router_api_key: Claude Code wants one, and the
+// router then checks none.
 const claudeCodeToken = "llmstack"
 
 // claudeCode prints the environment lines that point Claude Code at the
@@ -24,14 +24,19 @@ func claudeCode(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
 	}
-	var set func(name, value string) string
+	// set writes a value; setFrom copies another environment variable's
+	// (the router's key: printed as a reference, never as its value).
+	var set, setFrom func(name, value string) string
 	switch *shell {
 	case "bash", "zsh", "sh":
 		set = func(n, v string) string { return "export " + n + "=" + quoteSingle(v, `'\''`) }
+		setFrom = func(n, v string) string { return "export " + n + `="$` + v + `"` }
 	case "fish":
 		set = func(n, v string) string { return "set -gx " + n + " " + quoteSingle(v, `\'`) }
+		setFrom = func(n, v string) string { return "set -gx " + n + ` "$` + v + `"` }
 	case "powershell", "pwsh":
 		set = func(n, v string) string { return "$env:" + n + " = " + quoteSingle(v, `''`) }
+		setFrom = func(n, v string) string { return "$env:" + n + " = $env:" + v }
 	default:
 		fmt.Fprintf(stderr, "llmstack: --shell %q: want bash, zsh, fish or powershell\n", *shell)
 		return 2
@@ -54,9 +59,18 @@ func claudeCode(args []string, stdout, stderr io.Writer) int {
 		{"ANTHROPIC_SMALL_FAST_MODEL", tier(tiers.RoleFast)},
 		{"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"},
 	}
+	keyVar := cfg.RouterAPIKeyVar()
 	fmt.Fprintf(stdout, "# Claude Code on llmstack (models.ini: %s)\n", cfg.Path)
-	fmt.Fprintf(stdout, "# The router ignores the auth token on loopback; Claude Code only needs one set.\n")
+	if keyVar == "" {
+		fmt.Fprintf(stdout, "# The router ignores the auth token on loopback; Claude Code only needs one set.\n")
+	} else {
+		fmt.Fprintf(stdout, "# The router needs its key (router_api_key): set %s to it first.\n", keyVar)
+	}
 	for _, l := range lines {
+		if l.name == "ANTHROPIC_AUTH_TOKEN" && keyVar != "" {
+			fmt.Fprintln(stdout, setFrom(l.name, keyVar))
+			continue
+		}
 		fmt.Fprintln(stdout, set(l.name, l.value))
 	}
 	return 0

@@ -172,8 +172,11 @@ func check(args []string, stdout, stderr io.Writer) int {
 	if useNext {
 		channel = tiers.ChannelNext
 	}
-	fmt.Fprintf(stdout, "models.ini  %s (valid, %s)\nrouter      http://%s/v1\nllama-swap  %s\nchannel     %s\n\n",
-		cfg.Path, plural(len(cfg.Tiers), "tier"), cfg.Addr(), cfg.LlamaSwapURL, channel)
+	fmt.Fprintf(stdout, "models.ini  %s (valid, %s)\nrouter      http://%s/v1\n", cfg.Path, plural(len(cfg.Tiers), "tier"), cfg.Addr())
+	if v := cfg.RouterAPIKeyVar(); v != "" {
+		fmt.Fprintf(stdout, "api key     required: the key in $%s (team mode)\n", v)
+	}
+	fmt.Fprintf(stdout, "llama-swap  %s\nchannel     %s\n\n", cfg.LlamaSwapURL, channel)
 	if err := cfg.WriteTable(stdout, useNext); err != nil {
 		return 1
 	}

@@ -15,6 +15,8 @@ import (
 func TestCLI(t *testing.T) {
 	t.Setenv("LLMSTACK_USE_NEXT", "")
 	t.Setenv("LLAMA_SWAP_URL", "")
+	const teamKey = "cli-team-key-0123456789abcdef"
+	t.Setenv("LLMSTACK_KEY", teamKey)
 	dir := t.TempDir()
 	good := filepath.Join(dir, "models.ini")
 	os.WriteFile(good, []byte("[code-fast]\nrole = fast\naws_model_id = fast-v1\naws_model_id_next = fast-v2\naws_region = us-east-1\naws_profile = dev\naliases = fast\n\n[local]\nhf_repo = org/repo\nhf_file = model.gguf\n"), 0o644)
@@ -30,6 +32,8 @@ func TestCLI(t *testing.T) {
 	os.WriteFile(indented, []byte("[code-fast]\nrole = fast\naws_model_id = m\naws_region = us-east-1\n  aws_secret_access_key = wJalrXUtnFEMIEXAMPLEKEY\n"), 0o644)
 	claude := filepath.Join(dir, "claude.ini")
 	os.WriteFile(claude, []byte("[DEFAULT]\nrouter_port = 10111\n\n[code-fast]\nrole = fast\naws_model_id = us.anthropic.claude-haiku-4-5-20251001-v1:0\n\n[code-smart]\nrole = agent\naws_model_id = us.anthropic.claude-sonnet-4-5-20250929-v1:0\n\n[plan]\nrole = plan\naws_model_id = us.anthropic.claude-opus-4-5-20251101-v1:0\n"), 0o644)
+	team := filepath.Join(dir, "team.ini")
+	os.WriteFile(team, []byte("[DEFAULT]\nrouter_host = llm.example.internal\nrouter_api_key = ${LLMSTACK_KEY}\n\n[code-fast]\nrole = fast\naws_model_id = us.anthropic.claude-haiku-4-5-20251001-v1:0\n"), 0o644)
 	unset := filepath.Join(dir, "unset.ini")
 	os.WriteFile(unset, []byte("[code-fast]\naws_model_id = m\naws_profile = $LLMSTACK_TEST_NOPE_PROFILE\naws_region = ${LLMSTACK_TEST_NOPE_REGION}\n"), 0o644)
 
@@ -67,6 +71,11 @@ func TestCLI(t *testing.T) {
 		{"claude-code-fish", []string{"claude-code", "--shell", "fish", "--config", claude}, 0, ""},
 		{"claude-code-powershell", []string{"claude-code", "--shell", "powershell", "--config", claude}, 0, ""},
 		{"claude-code-fallback-tiers", []string{"claude-code", "--config", good}, 0, ""},
+		{"claude-code-team", []string{"claude-code", "--config", team}, 0, ""},
+		{"claude-code-team-fish", []string{"claude-code", "--shell", "fish", "--config", team}, 0, ""},
+		{"claude-code-team-powershell", []string{"claude-code", "--shell", "powershell", "--config", team}, 0, ""},
+		{"opencode-team", []string{"opencode", "--config", team}, 0, ""},
+		{"check-team", []string{"check", "--config", team}, 0, ""},
 		{"claude-code-bad-shell", []string{"claude-code", "--shell", "tcsh", "--config", claude}, 2, ""},
 		{"help", []string{"help"}, 0, ""},
 		{"help-h", []string{"-h"}, 0, ""},
@@ -97,6 +106,9 @@ func TestCLI(t *testing.T) {
 			golden.Assert(t, "cli/"+tt.name+".txt", []byte(out))
 			if strings.Contains(out, "wJalrXUtnFEMIEXAMPLEKEY") {
 				t.Error("a secret from models.ini was echoed")
+			}
+			if strings.Contains(out, teamKey) {
+				t.Error("router_api_key's value was printed")
 			}
 		})
 	}

@@ -20,10 +20,15 @@ import (
 
 // refuseForeign answers (and returns true for) a request a foreign web page
 // caused; it also handles CORS for pages served from this machine.
-func refuseForeign(w http.ResponseWriter, r *http.Request) bool {
-	if host := hostname(r.Host); host != "" && !isLoopbackName(host) {
+// hosts names the Host headers taken besides loopback names (team mode).
+func refuseForeign(w http.ResponseWriter, r *http.Request, hosts *hostGuard) bool {
+	if host := hostname(r.Host); host != "" && !hosts.allows(host) {
+		where := "localhost or 127.0.0.1"
+		if hosts != nil && hosts.enabled {
+			where += " or the router_host of models.ini"
+		}
 		openai.WriteError(w, &openai.Error{Status: http.StatusForbidden, Type: openai.TypePermission, Code: "foreign_host",
-			Message: fmt.Sprintf("Host %q is not this machine: llmstack answers only requests to localhost or 127.0.0.1 (this guards against DNS rebinding)", r.Host)})
+			Message: fmt.Sprintf("Host %q is not this machine: llmstack answers only requests to %s (this guards against DNS rebinding)", r.Host, where)})
 		return true
 	}
 	origin := r.Header.Get("Origin")

@@ -28,7 +28,7 @@ var claudeFamilies = []string{"opus", "sonnet", "haiku"}
 
 // messages answers POST /v1/messages: Anthropic's Messages API, for Claude
 // Code and the Anthropic SDKs. The API key (x-api-key or Authorization) is
-// neither checked nor logged: the router serves loopback only.
+// checked before, and only in team mode (auth.go); it is never logged.
 func (s *Server) messages(w http.ResponseWriter, r *http.Request) { s.serveMessages(w, r, false) }
 
 // countTokens answers POST /v1/messages/count_tokens.

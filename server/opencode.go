@@ -36,6 +36,9 @@ type opencodeProviderConfig struct {
 
 type opencodeProviderOptions struct {
 	BaseURL string `json:"baseURL"`
+	// APIKey is opencode's reference to the router's key, {env:VAR}, in
+	// team mode: the file never holds the key itself.
+	APIKey string `json:"apiKey,omitempty"`
 }
 
 type opencodeModelConfig struct {
@@ -87,6 +90,9 @@ func opencodeModels(cfg *tiers.Config) []member {
 func opencodeProvider(cfg *tiers.Config, baseURL string, useNext bool) opencodeProviderConfig {
 	p := opencodeProviderConfig{NPM: "@ai-sdk/openai-compatible", Name: "llmstack", Options: opencodeProviderOptions{BaseURL: baseURL},
 		Models: map[string]opencodeModelConfig{}}
+	if v := cfg.RouterAPIKeyVar(); v != "" {
+		p.Options.APIKey = "{env:" + v + "}"
+	}
 	if agent := TierForRole(cfg, tiers.RoleAgent); agent != nil {
 		m := opencodeModel(agent, useNext)
 		m.Name = "auto (llmstack picks the tier; as " + agent.Name + " with tools)"

@@ -19,7 +19,7 @@ func (s *Server) Run(ctx context.Context, addr string, ready func(baseURL string
 	if fromConfig {
 		addr = s.cfg.Load().Addr()
 	}
-	if err := CheckLoopback(addr); err != nil {
+	if err := CheckListenAddr(addr, s.key.set); err != nil {
 		// A mistake to fix, not a state to watch: say it alone.
 		s.setHealth(func(h *liveState) { h.baseURL, h.listenErr = "", err.Error() })
 		return err
@@ -27,7 +27,11 @@ func (s *Server) Run(ctx context.Context, addr string, ready func(baseURL string
 	s.logNotes(s.cfg.Load())
 	// Health is worth knowing even when the port is taken.
 	go s.monitor(ctx)
-	ln, err := Listen(addr)
+	if host, _, err := net.SplitHostPort(addr); err == nil && !fromConfig {
+		// --addr names the host clients use.
+		s.hosts.Store(newHostGuard(host, s.key.set))
+	}
+	ln, err := listen(addr)
 	if err != nil {
 		s.setHealth(func(h *liveState) { h.baseURL, h.listenErr = "", err.Error() })
 		return err
@@ -68,6 +72,9 @@ func (s *Server) applyReloadLocked(r tiers.Reload) {
 	}
 	s.SetConfig(r.Config)
 	s.log.Info("models.ini reloaded", "path", r.Config.Path, "tiers", len(r.Config.Tiers))
+	if newRouterKey(r.Config.RouterAPIKey) != s.key {
+		s.log.Warn("router_api_key changed in models.ini: restart llmstack to use it; until then requests still need the key it started with")
+	}
 	s.logNotes(r.Config)
 	var restart string
 	var changed bool
@@ -124,6 +131,11 @@ func Listen(addr string) (net.Listener, error) {
 	if err := CheckLoopback(addr); err != nil {
 		return nil, err
 	}
+	return listen(addr)
+}
+
+// listen opens the router's socket on addr, checked by the caller.
+func listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {

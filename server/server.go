@@ -80,6 +80,11 @@ type Server struct {
 	clock   func() time.Time
 	live    liveState
 	mux     *http.ServeMux
+	// key is router_api_key as the server started with it: changing it
+	// takes a restart, like the listen address.
+	key routerKey
+	// hosts are the Host headers taken besides loopback names.
+	hosts atomic.Pointer[hostGuard]
 
 	stopping context.Context
 	stop     context.CancelFunc
@@ -110,6 +115,8 @@ func New(cfg *tiers.Config, opts Options) *Server {
 	s.bedrock.Stopping = s.stopping
 	s.proxy = newLlamaSwapProxy(log)
 	s.cfg.Store(cfg)
+	s.key = newRouterKey(cfg.RouterAPIKey)
+	s.hosts.Store(newHostGuard(cfg.RouterHost, s.key.set))
 	s.live.loaded = time.Now()
 	s.useNext.Store(opts.UseNext)
 
@@ -149,8 +156,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			openai.WriteError(w, &openai.Error{Status: http.StatusInternalServerError, Message: "internal error in llmstack; see its log", Type: openai.TypeServer, Code: "internal_error"})
 		}
 	}()
-	if refuseForeign(w, r) {
+	if refuseForeign(w, r, s.hosts.Load()) {
 		s.log.Warn("refused a request from a web page or foreign host", "method", r.Method, "path", r.URL.Path, "host", r.Host, "origin", r.Header.Get("Origin"))
+		return
+	}
+	if !s.authorize(w, r) {
 		return
 	}
 	s.mux.ServeHTTP(w, r)

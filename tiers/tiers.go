@@ -274,6 +274,16 @@ func (c *Config) FallbackChain(t *Tier) []*Tier {
 	return out
 }
 
+// RouterAPIKeyVar is the environment variable router_api_key names, or ""
+// when no key is set.
+func (c *Config) RouterAPIKeyVar() string {
+	if c.RouterAPIKey == "" {
+		return ""
+	}
+	ref, _ := parseEnvRef(c.RouterAPIKeyRef)
+	return ref.name
+}
+
 // Secret is a value that must not be shown: printed, logged or marshalled
 // it reads "[redacted]". Convert it to a string to use it.
 type Secret string
