@@ -231,7 +231,7 @@ type runFlags struct {
 func parseRunFlags(name string, args []string, stdout, stderr io.Writer) (rf *runFlags, code int) {
 	rf = &runFlags{}
 	fs := newFlagSet(name, stderr, &rf.commonFlags)
-	fs.StringVar(&rf.addr, "addr", "", "listen address HOST:PORT on loopback (default router_host:router_port of models.ini)")
+	fs.StringVar(&rf.addr, "addr", "", "listen address HOST:PORT: loopback, or any with router_api_key set (default router_host:router_port of models.ini)")
 	logLevel := fs.String("log-level", "info", "log detail: debug, info, warn or error")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return nil, code
