@@ -327,6 +327,7 @@ func TestCredentialVariantsRefused(t *testing.T) {
 // about credentials without holding any).
 func TestShippedExamplesPass(t *testing.T) {
 	t.Setenv("LLAMA_SWAP_URL", "")
+	t.Setenv("LLMSTACK_KEY", "the-team-key-of-the-readme") // team mode's example names it
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
