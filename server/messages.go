@@ -182,6 +182,10 @@ func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request, count boo
 			return
 		}
 	}
+	if e := s.budgetRefusal(w, tier); e != nil {
+		s.rejectAnthropic(w, r, start, e)
+		return
+	}
 	betas := anthropic.Betas(r.Header)
 	s.serveBedrock(w, r, start, cfg, tier, model, reason, req.Stream, func(w http.ResponseWriter, t *tiers.Tier) bedrock.Outcome {
 		if bedrock.ServesClaude(t.Bedrock.Active(useNext).ModelID) {

@@ -257,15 +257,25 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, ep openai.Endp
 		s.reject(w, r, start, decodeErr)
 		return
 	}
-	now := s.now()
-	if e := s.overBudget(tier, now); e != nil {
-		w.Header().Set("Retry-After", retryAfter(now))
+	if e := s.budgetRefusal(w, tier); e != nil {
 		s.reject(w, r, start, e)
 		return
 	}
 	s.serveBedrock(w, r, start, cfg, tier, model, reason, req.Stream, func(w http.ResponseWriter, t *tiers.Tier) bedrock.Outcome {
 		return s.bedrock.Serve(w, r, ep, req, t, useNext)
 	})
+}
+
+// budgetRefusal is the 429 of a tier that has spent its daily budget, with
+// Retry-After set on w; nil when the tier may answer. Every route to a
+// bedrock tier asks it first.
+func (s *Server) budgetRefusal(w http.ResponseWriter, tier *tiers.Tier) *openai.Error {
+	now := s.now()
+	e := s.overBudget(tier, now)
+	if e != nil {
+		w.Header().Set("Retry-After", retryAfter(now))
+	}
+	return e
 }
 
 // bedrockDone counts a bedrock tier's answer in the tier's stats and

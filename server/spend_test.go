@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -242,5 +243,37 @@ func TestSpendConcurrent(t *testing.T) {
 	f.start()
 	if got := f.tier("haiku").SpentTodayUSD; !near(got, want) {
 		t.Errorf("after restart: spent %v, want %v", got, want)
+	}
+}
+
+// TestDailyBudgetMessages: Claude Code's route is held to the daily budget
+// too, with an Anthropic error and the same Retry-After.
+func TestDailyBudgetMessages(t *testing.T) {
+	f := newSpendFixture(t)
+	for i, want := range []int{200, 200, 200, 429} {
+		resp, err := http.Post(f.url+"/v1/messages", "application/json",
+			strings.NewReader(`{"model":"haiku","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != want {
+			t.Fatalf("request %d: status %d, want %d: %v", i+1, resp.StatusCode, want, body)
+		}
+		if want != 429 {
+			continue
+		}
+		e, _ := body["error"].(map[string]any)
+		if body["type"] != "error" || e["type"] != "rate_limit_error" || !strings.Contains(fmt.Sprint(e["message"]), "daily_budget_usd") {
+			t.Errorf("429 body %v, want an Anthropic rate_limit_error naming the budget", body)
+		}
+		if got := resp.Header.Get("Retry-After"); got != "1801" {
+			t.Errorf("Retry-After = %q, want 1801", got)
+		}
 	}
 }
