@@ -30,7 +30,7 @@ func TestOpencodeToolLoop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("installs and runs opencode; skipped with -short")
 	}
-	opencode := installOpencode(t)
+	opencode := installNPMClient(t, "opencode-ai", opencodeVersion, "opencode")
 
 	// The fake Bedrock asks for two bash calls, then answers.
 	fake := fakebedrock.New(fakebedrock.Options{
@@ -153,37 +153,4 @@ prompt_cache = on
 			t.Errorf("code-smart served %d requests and spent %v; want the loop's 3 and some dollars", ts.Stats.Requests, ts.SpentTodayUSD)
 		}
 	}
-}
-
-// installOpencode installs opencode with npm into a cache directory kept
-// across runs, and returns its executable. Without npm the test is
-// skipped, unless CI=true.
-func installOpencode(t *testing.T) string {
-	t.Helper()
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("npm is not installed (scripts/install-deps.sh installs it)")
-		}
-		t.Skip("npm is not installed; the opencode end-to-end test needs it")
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	prefix := filepath.Join(cache, "llmstack-test", "opencode-"+opencodeVersion)
-	bin := filepath.Join(prefix, "node_modules", ".bin", "opencode")
-	if _, err := os.Stat(bin); err == nil {
-		return bin
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "install", "--prefix", prefix, "--no-audit", "--no-fund", "opencode-ai@"+opencodeVersion)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm install opencode-ai@%s: %v\n%s", opencodeVersion, err, out)
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("npm installed opencode-ai@%s, but not %s", opencodeVersion, bin)
-	}
-	return bin
 }

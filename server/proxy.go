@@ -95,6 +95,9 @@ func newLlamaSwapProxy(log *slog.Logger) *llamaSwapProxy {
 				return // the client left; nobody to tell
 			}
 			target := r.Context().Value(targetKey{}).(*url.URL)
+			if answerRoot(w, r, target, err) {
+				return
+			}
 			writeError := openai.WriteError
 			if r.Context().Value(anthropicErrorsKey{}) != nil {
 				writeError = anthropic.WriteError
@@ -189,7 +192,12 @@ func (s *Server) logForward(r *http.Request, start time.Time, tier *tiers.Tier, 
 	if status == 0 {
 		status = 499
 	}
-	attrs := []any{"method", r.Method, "path", r.URL.Path, "model", model, "upstream", "llama-swap", "status", status, "dur", elapsed.Round(time.Microsecond)}
+	upstream := "llama-swap"
+	ra, _ := r.Context().Value(rootKey{}).(*rootAnswer)
+	if ra != nil && ra.llamaSwapError != "" {
+		upstream = "llmstack" // root answered for a llama-swap that did not
+	}
+	attrs := []any{"method", r.Method, "path", r.URL.Path, "model", model, "upstream", upstream, "status", status, "dur", elapsed.Round(time.Microsecond)}
 	if tier != nil {
 		var e *openai.Error
 		switch {

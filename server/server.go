@@ -138,6 +138,7 @@ func New(cfg *tiers.Config, opts Options) *Server {
 	s.mux.HandleFunc("/v1/messages/count_tokens", s.messagesPostOnly)
 	s.mux.HandleFunc("GET /v1/models", s.models)
 	s.mux.HandleFunc("GET /health", s.health)
+	s.mux.HandleFunc("GET /{$}", s.root) // and HEAD
 	s.mux.HandleFunc("/", s.passThrough)
 	return s
 }

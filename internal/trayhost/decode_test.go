@@ -107,7 +107,7 @@ func TestDecodeGetLayout(t *testing.T) {
 	if c := root.Find("Use next"); c == nil || c.ToggleType != "checkmark" || c.ToggleState != 1 || !c.Checked() {
 		t.Errorf("Use next channel = %+v", c)
 	}
-	if s := root.FindID(4); s == nil || !s.IsSeparator() || !s.Enabled {
+	if s := root.Children[3]; s.ID != 4 || !s.IsSeparator() || !s.Enabled {
 		t.Errorf("separator = %+v", s)
 	}
 	m := root.Find("More")
@@ -117,10 +117,10 @@ func TestDecodeGetLayout(t *testing.T) {
 	if c := root.Find("Child"); c == nil || c != m.Children[0] || c.ID != 6 {
 		t.Errorf("Child = %+v", c)
 	}
-	if d := root.FindID(7); d == nil || !d.Enabled || !d.Visible || d.ToggleState != -1 || d.Type != "standard" || d.Label != "" {
+	if d := root.Children[5]; d.ID != 7 || !d.Enabled || !d.Visible || d.ToggleState != -1 || d.Type != "standard" || d.Label != "" {
 		t.Errorf("defaults = %+v", d)
 	}
-	if root.Find("Nope") != nil || root.FindID(99) != nil {
+	if root.Find("Nope") != nil {
 		t.Error("found entries that do not exist")
 	}
 
@@ -181,7 +181,7 @@ func TestDecodeItemProperties(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.ID != "io.example" || p.Title != "Example" || p.Status != "Active" || !p.ItemIsMenu || p.Menu != "/StatusNotifierMenu" || p.ToolTip.Title != "tip" {
+	if p.ID != "io.example" || p.Title != "Example" || p.Status != "Active" || p.Menu != "/StatusNotifierMenu" {
 		t.Errorf("properties = %+v", p)
 	}
 	if len(p.IconPixmaps) != 2 || p.IconPixmaps[0].Width != 2 || p.IconPixmaps[0].Height != 1 {
@@ -190,8 +190,8 @@ func TestDecodeItemProperties(t *testing.T) {
 	if got := p.IconPixmaps[0].At(1, 0); got.A != 0x80 || got.R != 4 || got.G != 5 || got.B != 6 {
 		t.Errorf("At(1,0) = %v", got)
 	}
-	if l := p.LargestIcon(); l.Width != 3 || l.Sum() == p.IconPixmaps[0].Sum() {
-		t.Errorf("LargestIcon() = %v", l)
+	if l := p.largestIcon(); l.Width != 3 || l.sum() == p.IconPixmaps[0].sum() {
+		t.Errorf("largestIcon() = %v", l)
 	}
 }
 

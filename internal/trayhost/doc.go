@@ -4,12 +4,14 @@
 // Start launches a private session bus (dbus-daemon) and a virtual X server
 // (Xvfb), owns org.kde.StatusNotifierWatcher on that bus and records every
 // StatusNotifierItem that registers with it. A test launches the program
-// under test with Host.Env (or Host.StartProcess), waits for its item with
-// WaitItem, then reads the item's properties and its com.canonical.dbusmenu
-// menu (Item.Layout), clicks entries (Item.Click, Item.ClickUntil) and waits
-// for the menu to change (Item.WaitLayoutChange). The host also plays the
-// desktop's notification service (org.freedesktop.Notifications): it
-// records what programs send (Host.Notifications, Host.WaitNotification).
+// under test with Host.StartProcess, waits for its item with
+// Process.WaitItem, then reads the item's icon (Item.IconPixmap) and its
+// com.canonical.dbusmenu menu (Item.Layout), clicks entries (Item.Click,
+// Item.ClickUntil) and waits for the menu to change
+// (Item.WaitLayoutChange). The host also plays the desktop's notification
+// service (org.freedesktop.Notifications), recording what programs send
+// (Host.WaitNotification), and finds, closes and captures the program's X
+// windows (Host.WaitWindow, Host.CloseWindow, Host.Capture).
 //
 // A typical test:
 //

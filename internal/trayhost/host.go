@@ -133,31 +133,19 @@ func start(t testing.TB, watcher bool) *Host {
 	return h
 }
 
-// Env returns the environment that points a program at this host's session:
-// DBUS_SESSION_BUS_ADDRESS=... and DISPLAY=... . Append it to os.Environ()
-// (later entries win with os/exec) or use Command/StartProcess.
-func (h *Host) Env() []string {
-	return []string{
-		"DBUS_SESSION_BUS_ADDRESS=" + h.busAddr,
-		"DISPLAY=" + h.display,
-	}
-}
-
 // BusAddress is the private session bus address.
 func (h *Host) BusAddress() string { return h.busAddr }
 
 // Display is the X display of the private Xvfb, such as ":3".
 func (h *Host) Display() string { return h.display }
 
-// Conn is the host's own connection to the private bus (the watcher's).
-func (h *Host) Conn() *dbus.Conn { return h.conn }
-
-// Command returns an exec.Cmd for name with the current environment, minus
-// any session bus / display settings it had, plus Env. On Linux the process
-// is killed if the test process dies without cleaning up.
-func (h *Host) Command(name string, args ...string) *exec.Cmd {
+// command returns an exec.Cmd for name with the current environment, minus
+// any session bus / display settings it had, pointed at this host's bus
+// and display. On Linux the process is killed if the test process dies
+// without cleaning up.
+func (h *Host) command(name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(name, args...)
-	cmd.Env = mergeEnv(os.Environ(), h.Env())
+	cmd.Env = mergeEnv(os.Environ(), []string{"DBUS_SESSION_BUS_ADDRESS=" + h.busAddr, "DISPLAY=" + h.display})
 	killWithParent(cmd)
 	return cmd
 }
@@ -181,34 +169,25 @@ func mergeEnv(base, over []string) []string {
 	return append(out, over...)
 }
 
-// Items returns every item registered so far, oldest first, including items
-// whose program has since left the bus (see Item.Gone).
-func (h *Host) Items() []*Item {
+// registered returns every item registered so far, oldest first, including
+// items whose program has since left the bus.
+func (h *Host) registered() []*Item {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]*Item(nil), h.items...)
 }
 
-// WaitItem waits until an item is registered and still on the bus, and
-// returns the oldest such item.
-func (h *Host) WaitItem(ctx context.Context) (*Item, error) {
-	return h.waitItem(ctx, "", func(*Item) bool { return true })
-}
-
-// WaitItemForPID waits for an item registered by the process pid (as the
-// bus daemon reports the registering connection's process).
+// WaitItemForPID waits for an item, still on the bus, registered by the
+// process pid (as the bus daemon reports the registering connection's
+// process).
 func (h *Host) WaitItemForPID(ctx context.Context, pid int) (*Item, error) {
-	return h.waitItem(ctx, fmt.Sprintf(" from pid %d", pid), func(it *Item) bool { return it.PID == pid })
-}
-
-func (h *Host) waitItem(ctx context.Context, what string, match func(*Item) bool) (*Item, error) {
 	start := time.Now()
 	for {
 		h.mu.Lock()
-		changed := h.changed
+		changed, seen := h.changed, len(h.items)
 		var found *Item
 		for _, it := range h.items {
-			if !it.isGone() && match(it) {
+			if !it.isGone() && it.pid == pid {
 				found = it
 				break
 			}
@@ -220,13 +199,13 @@ func (h *Host) waitItem(ctx context.Context, what string, match func(*Item) bool
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return nil, fmt.Errorf("trayhost: no StatusNotifierItem registered%s after %v (%d registration(s) seen): %w",
-				what, time.Since(start).Round(time.Millisecond), len(h.Items()), context.Cause(ctx))
+			return nil, fmt.Errorf("trayhost: no StatusNotifierItem registered from pid %d after %v (%d registration(s) seen): %w",
+				pid, time.Since(start).Round(time.Millisecond), seen, context.Cause(ctx))
 		}
 	}
 }
 
-// notifyLocked wakes WaitItem callers; h.mu must be held.
+// notifyLocked wakes WaitItemForPID callers; h.mu must be held.
 func (h *Host) notifyLocked() {
 	close(h.changed)
 	h.changed = make(chan struct{})

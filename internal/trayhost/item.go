@@ -15,15 +15,15 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
-// PollInterval is how often the Wait* methods re-read state when no change
-// signal arrives. Signals make waits fast; polling makes them correct even
-// for changes an item does not signal (fyne.io/systray adds menu entries
-// without emitting LayoutUpdated for each).
-const PollInterval = 200 * time.Millisecond
+// pollInterval is how often WaitLayoutChange re-reads the menu when no
+// change signal arrives. Signals make waits fast; polling makes them correct
+// even for changes an item does not signal (fyne.io/systray adds menu
+// entries without emitting LayoutUpdated for each).
+const pollInterval = 200 * time.Millisecond
 
-// ClickRetryAfter is how long ClickUntil waits for a click to show an effect
+// clickRetryAfter is how long ClickUntil waits for a click to show an effect
 // before it concludes the click was dropped and sends it again.
-const ClickRetryAfter = 3 * time.Second
+const clickRetryAfter = 3 * time.Second
 
 // Item is one registered StatusNotifierItem.
 type Item struct {
@@ -38,16 +38,11 @@ type Item struct {
 	Service string
 	// Path is the item's object path.
 	Path dbus.ObjectPath
-	// Sender is the unique name of the connection that called
-	// RegisterStatusNotifierItem; Owner the unique name owning Service then.
-	Sender, Owner string
-	// PID is the registering process as the bus daemon reports it (0 when
+	// Owner is the unique name owning Service when the item registered.
+	Owner string
+	// pid is the registering process as the bus daemon reports it (0 when
 	// unknown).
-	PID int
-	// Arg is the raw argument given to RegisterStatusNotifierItem.
-	Arg string
-	// RegisteredAt is when the registration arrived.
-	RegisteredAt time.Time
+	pid int
 
 	goneOnce sync.Once
 	gone     chan struct{}
@@ -56,25 +51,22 @@ type Item struct {
 	menuPath dbus.ObjectPath
 	signals  map[string]int
 	layoutCh chan struct{} // closed (and replaced) on a menu change signal
-	propsCh  chan struct{} // closed (and replaced) on an item change signal
 }
 
 func newItem(h *Host, id, service string, path dbus.ObjectPath) *Item {
 	return &Item{
-		h:            h,
-		ID:           id,
-		Service:      service,
-		Path:         path,
-		RegisteredAt: time.Now(),
-		gone:         make(chan struct{}),
-		signals:      map[string]int{},
-		layoutCh:     make(chan struct{}),
-		propsCh:      make(chan struct{}),
+		h:        h,
+		ID:       id,
+		Service:  service,
+		Path:     path,
+		gone:     make(chan struct{}),
+		signals:  map[string]int{},
+		layoutCh: make(chan struct{}),
 	}
 }
 
 func (it *Item) String() string {
-	return fmt.Sprintf("StatusNotifierItem %s (pid %d)", it.ID, it.PID)
+	return fmt.Sprintf("StatusNotifierItem %s (pid %d)", it.ID, it.pid)
 }
 
 // Gone is closed when the item's connection leaves the bus (the program
@@ -92,17 +84,9 @@ func (it *Item) isGone() bool {
 
 func (it *Item) markGone() { it.goneOnce.Do(func() { close(it.gone) }) }
 
-// SignalCount reports how many signals with this member name (such as
-// "LayoutUpdated", "NewIcon", "PropertiesChanged") the item has sent.
-func (it *Item) SignalCount(member string) int {
-	it.mu.Lock()
-	defer it.mu.Unlock()
-	return it.signals[member]
-}
-
-// Signals returns a summary of the signals received, such as
-// "LayoutUpdated×3 NewIcon×1".
-func (it *Item) Signals() string {
+// signalSummary sums up the signals received, such as
+// "LayoutUpdated×3 NewIcon×1", for failure messages.
+func (it *Item) signalSummary() string {
 	it.mu.Lock()
 	defer it.mu.Unlock()
 	names := make([]string, 0, len(it.signals))
@@ -127,12 +111,11 @@ func (it *Item) signal(sig *dbus.Signal) {
 	it.mu.Lock()
 	defer it.mu.Unlock()
 	it.signals[member]++
-	layout, props := false, false
+	layout := false
 	switch iface {
 	case MenuInterface: // LayoutUpdated, ItemsPropertiesUpdated, ItemActivationRequested
 		layout = true
 	case ItemInterface: // NewIcon, NewTitle, NewToolTip, NewStatus, NewMenu, ...
-		props = true
 		if member == "NewMenu" {
 			it.menuPath = ""
 			layout = true
@@ -143,7 +126,6 @@ func (it *Item) signal(sig *dbus.Signal) {
 		case MenuInterface: // the menu's Version property
 			layout = true
 		case ItemInterface:
-			props = true
 			it.menuPath = "" // may be the Menu property
 			layout = true
 		}
@@ -151,10 +133,6 @@ func (it *Item) signal(sig *dbus.Signal) {
 	if layout {
 		close(it.layoutCh)
 		it.layoutCh = make(chan struct{})
-	}
-	if props {
-		close(it.propsCh)
-		it.propsCh = make(chan struct{})
 	}
 }
 
@@ -199,8 +177,8 @@ func (p Pixmap) At(x, y int) color.NRGBA {
 	return color.NRGBA{A: p.ARGB[i], R: p.ARGB[i+1], G: p.ARGB[i+2], B: p.ARGB[i+3]}
 }
 
-// Sum is a short hash of the size and pixels, to tell icons apart.
-func (p Pixmap) Sum() string {
+// sum is a short hash of the size and pixels, to tell icons apart.
+func (p Pixmap) sum() string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%dx%d:", p.Width, p.Height)
 	h.Write(p.ARGB)
@@ -208,35 +186,21 @@ func (p Pixmap) Sum() string {
 }
 
 func (p Pixmap) String() string {
-	return fmt.Sprintf("%dx%d sha256:%s", p.Width, p.Height, p.Sum())
+	return fmt.Sprintf("%dx%d sha256:%s", p.Width, p.Height, p.sum())
 }
 
-// ToolTip is the StatusNotifierItem ToolTip property, (sa(iiay)ss).
-type ToolTip struct {
-	IconName    string
-	Icons       []Pixmap
-	Title       string
-	Description string
-}
-
-// ItemProperties are the org.kde.StatusNotifierItem properties of an item.
+// ItemProperties are the org.kde.StatusNotifierItem properties of an item
+// that the tests read.
 type ItemProperties struct {
-	ID            string // the "Id" property
-	Title         string
-	Status        string // Passive, Active or NeedsAttention
-	Category      string
-	IconName      string
-	IconThemePath string
-	IconPixmaps   []Pixmap
-	ItemIsMenu    bool
-	Menu          dbus.ObjectPath // the com.canonical.dbusmenu object
-	ToolTip       ToolTip
-	// Raw has every property as received, including ones not decoded above.
-	Raw map[string]dbus.Variant
+	ID          string // the "Id" property
+	Title       string
+	Status      string // Passive, Active or NeedsAttention
+	IconPixmaps []Pixmap
+	Menu        dbus.ObjectPath // the com.canonical.dbusmenu object
 }
 
-// LargestIcon returns the largest of IconPixmaps (the zero Pixmap if none).
-func (p *ItemProperties) LargestIcon() Pixmap {
+// largestIcon returns the largest of IconPixmaps (the zero Pixmap if none).
+func (p *ItemProperties) largestIcon() Pixmap {
 	var best Pixmap
 	for _, px := range p.IconPixmaps {
 		if px.Width*px.Height > best.Width*best.Height {
@@ -257,7 +221,7 @@ func (it *Item) Properties(ctx context.Context) (*ItemProperties, error) {
 }
 
 func decodeItemProperties(raw map[string]dbus.Variant) (*ItemProperties, error) {
-	p := &ItemProperties{Raw: raw}
+	p := &ItemProperties{}
 	str := func(name string) string {
 		s, _ := raw[name].Value().(string)
 		return s
@@ -265,10 +229,6 @@ func decodeItemProperties(raw map[string]dbus.Variant) (*ItemProperties, error) 
 	p.ID = str("Id")
 	p.Title = str("Title")
 	p.Status = str("Status")
-	p.Category = str("Category")
-	p.IconName = str("IconName")
-	p.IconThemePath = str("IconThemePath")
-	p.ItemIsMenu, _ = raw["ItemIsMenu"].Value().(bool)
 	switch m := raw["Menu"].Value().(type) {
 	case dbus.ObjectPath:
 		p.Menu = m
@@ -279,11 +239,6 @@ func decodeItemProperties(raw map[string]dbus.Variant) (*ItemProperties, error) 
 	if v, ok := raw["IconPixmap"]; ok {
 		if p.IconPixmaps, err = decodePixmaps(v.Value()); err != nil {
 			return p, fmt.Errorf("trayhost: IconPixmap: %w", err)
-		}
-	}
-	if v, ok := raw["ToolTip"]; ok {
-		if p.ToolTip, err = decodeToolTip(v.Value()); err != nil {
-			return p, fmt.Errorf("trayhost: ToolTip: %w", err)
 		}
 	}
 	return p, nil
@@ -313,23 +268,6 @@ func decodePixmaps(v any) ([]Pixmap, error) {
 	return out, nil
 }
 
-func decodeToolTip(v any) (ToolTip, error) {
-	f, err := structFields(v, 4)
-	if err != nil {
-		return ToolTip{}, err
-	}
-	var t ToolTip
-	var ok [3]bool
-	t.IconName, ok[0] = f[0].(string)
-	t.Title, ok[1] = f[2].(string)
-	t.Description, ok[2] = f[3].(string)
-	if !ok[0] || !ok[1] || !ok[2] {
-		return t, fmt.Errorf("want (sa(iiay)ss), got (%T, %T, %T, %T)", f[0], f[1], f[2], f[3])
-	}
-	t.Icons, err = decodePixmaps(f[1])
-	return t, err
-}
-
 // IconPixmap returns the largest of the item's IconPixmap images; it fails
 // when the item has none or only empty ones.
 func (it *Item) IconPixmap(ctx context.Context) (Pixmap, error) {
@@ -337,16 +275,16 @@ func (it *Item) IconPixmap(ctx context.Context) (Pixmap, error) {
 	if err != nil {
 		return Pixmap{}, err
 	}
-	best := p.LargestIcon()
+	best := p.largestIcon()
 	if best.Empty() {
-		return best, fmt.Errorf("trayhost: %v has no IconPixmap image (%d pixmap(s), IconName %q)", it, len(p.IconPixmaps), p.IconName)
+		return best, fmt.Errorf("trayhost: %v has no IconPixmap image (%d pixmap(s))", it, len(p.IconPixmaps))
 	}
 	return best, nil
 }
 
-// MenuPath returns the item's Menu property (cached until the item signals
-// a change of its properties).
-func (it *Item) MenuPath(ctx context.Context) (dbus.ObjectPath, error) {
+// menuObject returns the item's Menu property (cached until the item
+// signals a change of its properties).
+func (it *Item) menuObject(ctx context.Context) (dbus.ObjectPath, error) {
 	it.mu.Lock()
 	path := it.menuPath
 	it.mu.Unlock()
@@ -376,7 +314,7 @@ func (it *Item) MenuPath(ctx context.Context) (dbus.ObjectPath, error) {
 // Layout reads the whole menu with com.canonical.dbusmenu.GetLayout(0, -1,
 // []) and returns its root (ID 0, with Revision set).
 func (it *Item) Layout(ctx context.Context) (*MenuNode, error) {
-	path, err := it.MenuPath(ctx)
+	path, err := it.menuObject(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -400,7 +338,7 @@ func (it *Item) Layout(ctx context.Context) (*MenuNode, error) {
 // that entry is not (yet) receiving. Use ClickUntil when the click has a
 // visible effect on the menu.
 func (it *Item) Click(ctx context.Context, id int32) error {
-	path, err := it.MenuPath(ctx)
+	path, err := it.menuObject(ctx)
 	if err != nil {
 		return err
 	}
@@ -415,21 +353,11 @@ func (it *Item) Click(ctx context.Context, id int32) error {
 	return nil
 }
 
-// Activate calls org.kde.StatusNotifierItem.Activate(x, y), what a panel
-// does on a primary click on the icon itself. (Fyne answers UnknownMethod
-// unless the app set a system tray window.)
-func (it *Item) Activate(ctx context.Context, x, y int32) error {
-	if call := it.obj(it.Path).CallWithContext(ctx, ItemInterface+".Activate", 0, x, y); call.Err != nil {
-		return fmt.Errorf("trayhost: Activate on %v: %w", it, call.Err)
-	}
-	return nil
-}
-
 // ClickUntil clicks the first menu entry whose label starts with
 // labelPrefix and waits until done holds for the menu, re-reading it on
-// every change signal and every PollInterval.
+// every change signal and every pollInterval.
 //
-// If done does not hold after ClickRetryAfter and the menu's revision has
+// If done does not hold after clickRetryAfter and the menu's revision has
 // not moved since the click, the click is taken as dropped (see Click) and
 // sent again to the same entry. Use it only for clicks whose effect done can
 // see in the menu and that republish the menu (as any Fyne menu change
@@ -450,7 +378,7 @@ func (it *Item) ClickUntil(ctx context.Context, labelPrefix string, done func(*M
 		if err := it.Click(ctx, n.ID); err != nil {
 			return before, err
 		}
-		wctx, cancel := context.WithTimeout(ctx, ClickRetryAfter)
+		wctx, cancel := context.WithTimeout(ctx, clickRetryAfter)
 		got, err := it.WaitLayoutChange(wctx, done)
 		cancel()
 		if err == nil {
@@ -473,18 +401,18 @@ func (it *Item) ClickUntil(ctx context.Context, labelPrefix string, done func(*M
 			return got, nil
 		}
 		it.h.logf("trayhost: click on %q (id %d) had no effect after %v and menu revision %d is unchanged; assuming it was dropped, clicking again",
-			labelPrefix, n.ID, ClickRetryAfter, now.Revision)
+			labelPrefix, n.ID, clickRetryAfter, now.Revision)
 	}
 }
 
 // WaitLayoutChange re-reads the menu whenever the item signals a change
 // (LayoutUpdated, ItemsPropertiesUpdated, a change of the menu's Version
-// property) and every PollInterval, until cond holds for it; it returns that
+// property) and every pollInterval, until cond holds for it; it returns that
 // menu. On timeout it returns the last menu read and an error that shows it.
 func (it *Item) WaitLayoutChange(ctx context.Context, cond func(*MenuNode) bool) (*MenuNode, error) {
 	var last *MenuNode
 	var lastErr error
-	tick := time.NewTicker(PollInterval)
+	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	for {
 		it.mu.Lock()
@@ -521,51 +449,8 @@ func (it *Item) waitErr(why string, last *MenuNode, lastErr error) error {
 	} else {
 		b.WriteString("; the menu was never read")
 	}
-	if s := it.Signals(); s != "" {
+	if s := it.signalSummary(); s != "" {
 		fmt.Fprintf(&b, "\nsignals received: %s", s)
 	}
 	return errors.New(b.String())
-}
-
-// WaitProperties re-reads the item's properties on every item signal
-// (NewIcon, NewTitle, NewToolTip, NewStatus, PropertiesChanged) and every
-// PollInterval until cond holds, and returns them.
-func (it *Item) WaitProperties(ctx context.Context, cond func(*ItemProperties) bool) (*ItemProperties, error) {
-	var last *ItemProperties
-	var lastErr error
-	tick := time.NewTicker(PollInterval)
-	defer tick.Stop()
-	for {
-		it.mu.Lock()
-		changed := it.propsCh
-		it.mu.Unlock()
-		p, err := it.Properties(ctx)
-		if err == nil {
-			last, lastErr = p, nil
-			if cond(p) {
-				return p, nil
-			}
-		} else if ctx.Err() == nil {
-			lastErr = err
-		}
-		var why string
-		select {
-		case <-changed:
-			continue
-		case <-tick.C:
-			continue
-		case <-it.gone:
-			why = "the item left the bus"
-		case <-ctx.Done():
-			why = fmt.Sprint(context.Cause(ctx))
-		}
-		msg := fmt.Sprintf("trayhost: waiting for the properties of %v: %s", it, why)
-		if lastErr != nil {
-			msg += fmt.Sprintf("; last error: %v", lastErr)
-		}
-		if last != nil {
-			msg += fmt.Sprintf("; last read: Title=%q Status=%q ToolTip=%q icon=%v", last.Title, last.Status, last.ToolTip.Title, last.LargestIcon())
-		}
-		return last, errors.New(msg)
-	}
 }

@@ -20,12 +20,9 @@ type MenuNode struct {
 	ToggleState int32  // "toggle-state": 0 off, 1 on, else indeterminate (default -1)
 	Type        string // "type": "standard" (default) or "separator"
 	IconData    bool   // whether "icon-data" (PNG bytes) is set and non-empty
-	IconName    string // "icon-name"
 	// ChildrenDisplay is "submenu" for an entry with a submenu.
 	ChildrenDisplay string
 	Children        []*MenuNode
-	// Props has every property as received, unwrapped from its variant.
-	Props map[string]any
 	// Revision is the layout revision GetLayout returned; set on the root.
 	Revision uint32
 }
@@ -53,37 +50,13 @@ func (n *MenuNode) Walk(fn func(*MenuNode)) {
 // Find returns the first descendant (depth first, in menu order) whose label
 // starts with prefix, or nil.
 func (n *MenuNode) Find(prefix string) *MenuNode {
-	if all := n.FindAll(prefix); len(all) > 0 {
-		return all[0]
-	}
-	return nil
-}
-
-// FindAll returns every descendant whose label starts with prefix.
-func (n *MenuNode) FindAll(prefix string) []*MenuNode {
-	var out []*MenuNode
+	var found *MenuNode
 	n.Walk(func(c *MenuNode) {
-		if !c.IsSeparator() && strings.HasPrefix(c.Label, prefix) {
-			out = append(out, c)
+		if found == nil && !c.IsSeparator() && strings.HasPrefix(c.Label, prefix) {
+			found = c
 		}
 	})
-	return out
-}
-
-// FindID returns the node with this ID (n itself included), or nil.
-func (n *MenuNode) FindID(id int32) *MenuNode {
-	if n == nil {
-		return nil
-	}
-	if n.ID == id {
-		return n
-	}
-	for _, c := range n.Children {
-		if f := c.FindID(id); f != nil {
-			return f
-		}
-	}
-	return nil
+	return found
 }
 
 // Labels returns the labels of n's direct children that are visible, with
@@ -172,9 +145,6 @@ func (n *MenuNode) dump(b *strings.Builder, depth int) {
 	if n.IconData {
 		b.WriteString(" +icon")
 	}
-	if n.IconName != "" {
-		fmt.Fprintf(b, " icon-name=%q", n.IconName)
-	}
 	if n.ChildrenDisplay != "" {
 		fmt.Fprintf(b, " children-display=%s", n.ChildrenDisplay)
 	}
@@ -224,14 +194,12 @@ func decodeNode(v any, depth int) (*MenuNode, error) {
 		Visible:     true,
 		ToggleState: -1,
 		Type:        "standard",
-		Props:       map[string]any{},
 	}
 	props, err := variantMap(f[1])
 	if err != nil {
 		return nil, fmt.Errorf("menu entry %d properties: %w", n.ID, err)
 	}
 	for k, val := range props {
-		n.Props[k] = val
 		if err := n.setProp(k, val); err != nil {
 			return nil, fmt.Errorf("menu entry %d: %w", n.ID, err)
 		}
@@ -289,10 +257,6 @@ func (n *MenuNode) setProp(k string, v any) error {
 			return wrong("[]byte")
 		}
 		n.IconData = len(b) > 0
-	case "icon-name":
-		if n.IconName, ok = v.(string); !ok {
-			return wrong("string")
-		}
 	case "children-display":
 		if n.ChildrenDisplay, ok = v.(string); !ok {
 			return wrong("string")

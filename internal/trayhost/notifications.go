@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -21,11 +20,8 @@ const (
 // Notification is one Notify call the host's notification service got.
 type Notification struct {
 	AppName string
-	Icon    string
 	Summary string // the title
 	Body    string
-	Sender  string // the caller's unique bus name
-	At      time.Time
 }
 
 func (n Notification) String() string { return fmt.Sprintf("%q: %q", n.Summary, n.Body) }
@@ -40,11 +36,11 @@ type notifications struct {
 }
 
 // Notify records a notification (the D-Bus method).
-func (n *notifications) Notify(sender dbus.Sender, appName string, replacesID uint32, icon, summary, body string,
+func (n *notifications) Notify(appName string, replacesID uint32, icon, summary, body string,
 	actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.got = append(n.got, Notification{AppName: appName, Icon: icon, Summary: summary, Body: body, Sender: string(sender), At: time.Now()})
+	n.got = append(n.got, Notification{AppName: appName, Summary: summary, Body: body})
 	close(n.changed)
 	n.changed = make(chan struct{})
 	n.next++
@@ -81,14 +77,6 @@ func (h *Host) startNotifications() error {
 	}
 	h.notesConn = conn
 	return nil
-}
-
-// Notifications returns every notification sent on the host's bus so far,
-// oldest first.
-func (h *Host) Notifications() []Notification {
-	h.notes.mu.Lock()
-	defer h.notes.mu.Unlock()
-	return append([]Notification(nil), h.notes.got...)
 }
 
 // WaitNotification waits for a notification (sent since the host started)

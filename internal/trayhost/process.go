@@ -40,13 +40,13 @@ type Process struct {
 	waitErr error
 }
 
-// StartProcess starts name with args under this host's session (see
-// Command), capturing its stdout and stderr, and registers cleanup that
+// StartProcess starts name with args under this host's session (its bus
+// and display), capturing its stdout and stderr, and registers cleanup that
 // stops it (SIGTERM, then SIGKILL) and, if the test failed, logs its output.
 func (h *Host) StartProcess(t testing.TB, name string, args ...string) *Process {
 	t.Helper()
 	p := &Process{
-		Cmd:    h.Command(name, args...),
+		Cmd:    h.command(name, args...),
 		h:      h,
 		stdout: newLineLog(),
 		stderr: newLineLog(),
@@ -65,14 +65,13 @@ func (h *Host) StartProcess(t testing.TB, name string, args ...string) *Process 
 		p.Stop()
 		if t.Failed() {
 			t.Logf("trayhost: %s (pid %d) %s; stdout:\n%s\nstderr:\n%s",
-				filepath.Base(name), p.PID(), p.state(), indent(p.Stdout()), indent(p.Stderr()))
+				filepath.Base(name), p.pid(), p.state(), indent(p.stdout.String()), indent(p.Stderr()))
 		}
 	})
 	return p
 }
 
-// PID is the process ID.
-func (p *Process) PID() int { return p.Cmd.Process.Pid }
+func (p *Process) pid() int { return p.Cmd.Process.Pid }
 
 // Done is closed when the process has exited and its output is collected.
 func (p *Process) Done() <-chan struct{} { return p.done }
@@ -101,9 +100,6 @@ func (p *Process) Stop() {
 	terminate(p.Cmd.Process, p.done)
 }
 
-// Stdout returns everything the process printed on stdout so far.
-func (p *Process) Stdout() string { return p.stdout.String() }
-
 // Stderr returns everything the process printed on stderr so far.
 func (p *Process) Stderr() string { return p.stderr.String() }
 
@@ -131,22 +127,22 @@ func (p *Process) WaitOutput(ctx context.Context, substr string) (string, error)
 				}
 			}
 			return "", fmt.Errorf("trayhost: process %d %s without printing %q; stdout:\n%s\nstderr:\n%s",
-				p.PID(), p.state(), substr, indent(p.Stdout()), indent(p.Stderr()))
+				p.pid(), p.state(), substr, indent(p.stdout.String()), indent(p.Stderr()))
 		case <-ctx.Done():
 			return "", fmt.Errorf("trayhost: waiting for %q on stdout of process %d: %w; stdout so far:\n%s",
-				substr, p.PID(), context.Cause(ctx), indent(p.Stdout()))
+				substr, p.pid(), context.Cause(ctx), indent(p.stdout.String()))
 		}
 	}
 }
 
-// Context returns a context that is cancelled when parent is or when the
+// untilExit returns a context that is cancelled when parent is or when the
 // process exits, so that waits fail fast if the program under test dies.
-func (p *Process) Context(parent context.Context) (context.Context, context.CancelFunc) {
+func (p *Process) untilExit(parent context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancelCause(parent)
 	go func() {
 		select {
 		case <-p.done:
-			cancel(fmt.Errorf("process %d %s; stderr:\n%s", p.PID(), p.state(), indent(p.Stderr())))
+			cancel(fmt.Errorf("process %d %s; stderr:\n%s", p.pid(), p.state(), indent(p.Stderr())))
 		case <-ctx.Done():
 		}
 	}()
@@ -156,9 +152,9 @@ func (p *Process) Context(parent context.Context) (context.Context, context.Canc
 // WaitItem waits for the StatusNotifierItem this process registers, and
 // fails fast if the process exits first.
 func (p *Process) WaitItem(ctx context.Context) (*Item, error) {
-	ctx, cancel := p.Context(ctx)
+	ctx, cancel := p.untilExit(ctx)
 	defer cancel()
-	return p.h.WaitItemForPID(ctx, p.PID())
+	return p.h.WaitItemForPID(ctx, p.pid())
 }
 
 // lineLog is an io.Writer that keeps what was written, split into lines,

@@ -156,7 +156,7 @@ func (h *Host) register(sender, service string) *dbus.Error {
 		}
 	}
 	it := newItem(h, id, busName, path)
-	it.Sender, it.Owner, it.PID, it.Arg = sender, owner, int(pid), service
+	it.Owner, it.pid = owner, int(pid)
 	h.items = append(h.items, it)
 	h.notifyLocked()
 	ids := h.registeredIDsLocked()
@@ -202,7 +202,7 @@ func (h *Host) dispatch(sigs <-chan *dbus.Signal) {
 			h.nameOwnerChanged(sig)
 			continue
 		}
-		for _, it := range h.Items() {
+		for _, it := range h.registered() {
 			if it.Owner == sig.Sender && !it.isGone() {
 				it.signal(sig)
 			}
