@@ -25,7 +25,7 @@ func TestReliabilityMarkdown(t *testing.T) {
 		}, []string{"7 fallbacks taken", "| `fallback=soak-backup after ThrottlingException` | 7 | 7 |"}, []string{"0 fallbacks"}},
 		{"no fallback where one was due", func(r *SoakResult) {
 			r.Failures = []SoakCount{{Name: "429 ThrottlingException", Count: 3, Honest: 3}, {Name: "stream error ModelStreamErrorException", Count: 5, Honest: 5}}
-		}, []string{"**0 fallbacks taken**", "3 answers failed with 429 or 503 before their first byte"}, nil},
+		}, []string{"**0 fallbacks taken**", "3 answers failed with 429 or 503 before their first byte and the router fell back for none of them"}, nil},
 		{"no fallback needed", func(r *SoakResult) {}, []string{"**0 fallbacks taken**"}, []string{"before their first byte"}},
 		{"short", func(r *SoakResult) { r.Mode, r.Params.DurationSec = "short", 60 }, []string{"`make soak SOAK_DURATION=1m0s`", "This is a short run (1m0s of load)"}, nil},
 	}
