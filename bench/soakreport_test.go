@@ -1,9 +1,40 @@
 package bench
 
 import (
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
+
+// TestReliabilityRendersTheCommittedReport renders the committed soak's
+// JSON and compares it with the committed RELIABILITY.md, which that run
+// wrote: the report's code and template change the file only on purpose
+// (rerun `bin/llmstack-bench soak -from bench/results/soak.json` then).
+func TestReliabilityRendersTheCommittedReport(t *testing.T) {
+	raw, err := os.ReadFile("results/soak.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res SoakResult
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("../RELIABILITY.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ReliabilityMarkdown(&res, "bench/results/soak.json")
+	if got == string(want) {
+		return
+	}
+	g, w := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+	for i := range max(len(g), len(w)) {
+		if i >= len(g) || i >= len(w) || g[i] != w[i] {
+			t.Fatalf("ReliabilityMarkdown(results/soak.json) differs from RELIABILITY.md from line %d:\n got  %q\n want %q", i+1, at(g, i), at(w, i))
+		}
+	}
+}
 
 // TestReliabilityMarkdown: the report says what failed and how, counts
 // the fallbacks (and says so when a router took none it could have), and
