@@ -84,3 +84,20 @@ bench-peers: bench-bin
 		echo "bench-peers: Node.js and npm are needed to run the Portkey gateway; install them (e.g. apt-get install nodejs npm) or run make bench without the peer" >&2; exit 1; }
 	cd bench/peers && npm ci --no-audit --no-fund --ignore-scripts
 	./bin/llmstack-bench -peer on $(BENCH_FLAGS)
+
+# The soak: `llmstack serve` for SOAK_DURATION at a fixed rate of mixed
+# streaming, non-streaming, tool-loop and Messages requests against a fake
+# Bedrock injecting throttling, 5xx and mid-stream failures, with models.ini
+# rewritten every 10 s and a fallback tier. Every answer is checked honest;
+# the router's RSS, threads and open files must stay flat. It rewrites
+# RELIABILITY.md and bench/results/soak.json and fails on any dishonest or
+# unexplained answer. `make soak SOAK_DURATION=1m` is a short run;
+# SOAK_FLAGS passes more (-rate 50). Not part of `make test`.
+.PHONY: soak
+
+SOAK_DURATION ?= 10m
+SOAK_FLAGS ?=
+
+soak: bench-bin
+	./bin/llmstack-bench soak -duration $(SOAK_DURATION) $(SOAK_FLAGS)
+

@@ -122,6 +122,45 @@ func parseStatus(f interface{ Read([]byte) (int, error) }) (Memory, error) {
 	return m, sc.Err()
 }
 
+// Threads is the number of OS threads of a process (Threads: in
+// /proc/PID/status). A Go program's goroutines are not visible from
+// outside; its threads are, and grow when goroutines block in system calls.
+func Threads(pid int) (int, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return parseThreads(f)
+}
+
+func parseThreads(f interface{ Read([]byte) (int, error) }) (int, error) {
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "Threads:"); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				return 0, fmt.Errorf("malformed Threads in /proc status: %q", v)
+			}
+			return n, nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("no Threads in /proc status")
+}
+
+// OpenFiles is the number of file descriptors a process holds open
+// (entries of /proc/PID/fd), its sockets included.
+func OpenFiles(pid int) (int, error) {
+	entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return 0, err
+	}
+	return len(entries), nil
+}
+
 // ResetPeak resets the process's VmHWM to its current RSS (writing 5 to
 // /proc/PID/clear_refs), so the next ReadMemory shows the peak of what
 // follows.

@@ -37,6 +37,24 @@ func TestParseStatus(t *testing.T) {
 	}
 }
 
+func TestParseThreads(t *testing.T) {
+	for _, tc := range []struct {
+		status string
+		want   int
+		ok     bool
+	}{
+		{"Name:\tllmstack\nVmRSS:\t   16384 kB\nThreads:\t8\n", 8, true},
+		{"Threads:\t112\nSigQ:\t0/1\n", 112, true},
+		{"Name:\tx\n", 0, false},
+		{"Threads:\tmany\n", 0, false},
+	} {
+		n, err := parseThreads(strings.NewReader(tc.status))
+		if (err == nil) != tc.ok || n != tc.want {
+			t.Errorf("parseThreads(%q) = %d, %v; want %d (ok %v)", tc.status, n, err, tc.want, tc.ok)
+		}
+	}
+}
+
 func TestOwnProcess(t *testing.T) {
 	// Reading our own /proc entries works on Linux; elsewhere skip.
 	if _, err := os.Stat("/proc/self/status"); err != nil {
@@ -49,5 +67,20 @@ func TestOwnProcess(t *testing.T) {
 	m, err := ReadMemory(pid)
 	if err != nil || m.RSS <= 0 || m.HWM < m.RSS {
 		t.Errorf("ReadMemory = %+v, %v", m, err)
+	}
+	if n, err := Threads(pid); err != nil || n < 1 {
+		t.Errorf("Threads = %d, %v", n, err)
+	}
+	before, err := OpenFiles(pid)
+	if err != nil || before < 3 {
+		t.Fatalf("OpenFiles = %d, %v", before, err)
+	}
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if after, _ := OpenFiles(pid); after != before+1 {
+		t.Errorf("OpenFiles = %d with one more file open, want %d", after, before+1)
 	}
 }

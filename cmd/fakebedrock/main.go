@@ -8,6 +8,9 @@
 // With -tool it plays a model in a coding agent's tool loop:
 //
 //	fakebedrock -tool 'bash={"command":"ls","description":"List files"}' -tool-steps 2
+//
+// With -throttle-rate, -error-rate and -stream-error-rate it injects faults
+// (make soak runs it so).
 package main
 
 import (
@@ -29,7 +32,9 @@ func main() {
 	deltaSize := flag.Int("delta-size", 8, "bytes per text chunk")
 	firstToken := flag.Duration("first-token-delay", 0, "wait before the first chunk (and before a Converse answer)")
 	interEvent := flag.Duration("inter-event-delay", 0, "wait between stream events")
-	errorRate := flag.Float64("error-rate", 0, "fraction of requests answered with 503 ServiceUnavailableException")
+	throttleRate := flag.Float64("throttle-rate", 0, "fraction of calls answered with 429 ThrottlingException")
+	errorRate := flag.Float64("error-rate", 0, "fraction of calls answered with a 5xx (503 ServiceUnavailableException or 500 InternalServerException)")
+	streamErrorRate := flag.Float64("stream-error-rate", 0, "fraction of streams ended by a modelStreamErrorException after their first text chunk")
 	lenient := flag.Bool("lenient", false, "accept requests Bedrock would reject")
 	stamp := flag.Bool("stamp", false, "start each streamed text chunk with its send time (Unix ns), for per-chunk latency")
 	var tools []fakebedrock.AgentTool
@@ -40,15 +45,16 @@ func main() {
 	})
 	steps := flag.Int("tool-steps", 1, "agent mode: tool calls before the final answer")
 	flag.Parse()
-	if *errorRate < 0 || *errorRate > 1 {
-		fmt.Fprintln(os.Stderr, "fakebedrock: -error-rate must be between 0 and 1")
+	if err := checkRates(*throttleRate, *errorRate, *streamErrorRate); err != nil {
+		fmt.Fprintln(os.Stderr, "fakebedrock:", err)
 		os.Exit(2)
 	}
 
 	fake := fakebedrock.New(fakebedrock.Options{
 		Deltas: *deltas, DeltaSize: *deltaSize,
 		FirstTokenDelay: *firstToken, InterEventDelay: *interEvent,
-		ErrorRate: *errorRate, Lenient: *lenient, Stamp: *stamp,
+		ThrottleRate: *throttleRate, ErrorRate: *errorRate, StreamErrorRate: *streamErrorRate,
+		Lenient: *lenient, Stamp: *stamp,
 		AgentTools: tools, AgentSteps: *steps,
 	})
 	ln, err := net.Listen("tcp", *addr)
@@ -61,4 +67,21 @@ func main() {
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatalf("fakebedrock: %v", err)
 	}
+}
+
+// checkRates refuses fault rates outside 0..1 and rates that add up to
+// more than 1: one draw per call picks the fault, so they cannot overlap.
+func checkRates(throttle, errs, stream float64) error {
+	for _, r := range []struct {
+		flag string
+		v    float64
+	}{{"-throttle-rate", throttle}, {"-error-rate", errs}, {"-stream-error-rate", stream}} {
+		if !(r.v >= 0 && r.v <= 1) { // NaN fails too
+			return fmt.Errorf("%s must be between 0 and 1, not %v", r.flag, r.v)
+		}
+	}
+	if sum := throttle + errs + stream; sum > 1 {
+		return fmt.Errorf("-throttle-rate, -error-rate and -stream-error-rate add up to %.4g: at most 1 (one fault per call)", sum)
+	}
+	return nil
 }

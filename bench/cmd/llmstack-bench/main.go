@@ -6,6 +6,7 @@
 //	llmstack-bench [-quick] [-peer auto|on|off] ...   run the benchmark (see make bench)
 //	llmstack-bench floor -route ADDR=URL ...          the floor: a bare ReverseProxy
 //	llmstack-bench fakellamaswap -addr ADDR           a stand-in for llama-swap
+//	llmstack-bench soak [-duration 10m] [-rate 20] ...  the soak (see make soak)
 //
 // Everything runs on loopback; when it can (as root) the benchmark runs
 // inside its own network namespace, so nothing it starts is reachable from
@@ -22,6 +23,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/llmstack/llmstack/bench"
 )
@@ -50,6 +52,8 @@ func run(args []string) int {
 				return 1
 			}
 			return 0
+		case "soak":
+			return soak(ctx, args)
 		case "fakellamaswap":
 			fs := flag.NewFlagSet("fakellamaswap", flag.ExitOnError)
 			addr := fs.String("addr", "127.0.0.1:0", "listen address")
@@ -217,5 +221,123 @@ func rerender(path, relOut, report string) int {
 		return 1
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s from %s\n", report, path)
+	return 0
+}
+
+// soak runs `llmstack-bench soak ...` (args[0] is "soak"): the router under
+// a fixed rate of mixed requests against a fake Bedrock injecting faults.
+// It writes RELIABILITY.md and bench/results/soak.json and exits non-zero
+// unless the verdict is a pass.
+func soak(ctx context.Context, args []string) int {
+	fs := flag.NewFlagSet("llmstack-bench soak", flag.ContinueOnError)
+	duration := fs.Duration("duration", 10*time.Minute, "how long the load runs")
+	rate := fs.Float64("rate", 20, "requests started per second")
+	reload := fs.Duration("reload-every", 10*time.Second, "how often models.ini is rewritten")
+	throttle := fs.Float64("throttle-rate", 0.05, "fraction of the main tier's Bedrock calls throttled (429)")
+	errorRate := fs.Float64("error-rate", 0.02, "fraction answered with a 5xx")
+	streamErr := fs.Float64("stream-error-rate", 0.02, "fraction of streams broken off after their first chunk")
+	routerBin := fs.String("router", "bin/llmstack", "the llmstack binary")
+	fakeBin := fs.String("fake", "bin/fakebedrock", "the fake Bedrock runtime binary")
+	workDir := fs.String("work", "bench/work", "scratch directory (the run's models.ini)")
+	outDir := fs.String("out", "bench/results", "directory for soak.json")
+	report := fs.String("report", "RELIABILITY.md", "markdown report to write (\"\" for none)")
+	netns := fs.String("netns", "auto", "run inside a private network namespace: auto, on, off")
+	from := fs.String("from", "", "rewrite the report from this soak JSON of an earlier run instead of running")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	jsonPath := filepath.Join(*outDir, "soak.json")
+	if *from != "" {
+		b, err := os.ReadFile(*from)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "llmstack-bench soak:", err)
+			return 1
+		}
+		var res bench.SoakResult
+		if err := json.Unmarshal(b, &res); err != nil {
+			fmt.Fprintf(os.Stderr, "llmstack-bench soak: %s: %v\n", *from, err)
+			return 1
+		}
+		if err := os.WriteFile(*report, []byte(bench.ReliabilityMarkdown(&res, *from)), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "llmstack-bench soak:", err)
+			return 1
+		}
+		fmt.Fprintf(os.Stderr, "wrote %s from %s\n", *report, *from)
+		return 0
+	}
+	switch {
+	case *duration <= 0 || *duration > 24*time.Hour:
+		fmt.Fprintf(os.Stderr, "llmstack-bench soak: -duration %v: want more than 0 and at most 24h\n", *duration)
+		return 2
+	case !(*rate > 0 && *rate <= 1000):
+		fmt.Fprintf(os.Stderr, "llmstack-bench soak: -rate %v: want more than 0 and at most 1000 requests a second\n", *rate)
+		return 2
+	case *reload <= 0:
+		fmt.Fprintf(os.Stderr, "llmstack-bench soak: -reload-every %v: want more than 0\n", *reload)
+		return 2
+	}
+	inNetns := os.Getenv(bench.NetnsEnv) == "1"
+	if !inNetns && *netns != "off" {
+		if bench.CanUnshare() {
+			code, err := bench.InNetns(args)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "llmstack-bench soak:", err)
+			}
+			return code
+		}
+		if *netns == "on" {
+			fmt.Fprintln(os.Stderr, "llmstack-bench soak: cannot make a network namespace (unshare -n needs root)")
+			return 1
+		}
+	}
+	if inNetns {
+		if err := bench.BringUpLoopback(); err != nil {
+			fmt.Fprintln(os.Stderr, "llmstack-bench soak: bringing up loopback in the namespace:", err)
+			return 1
+		}
+	}
+	abs := func(p string) string {
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+		return p
+	}
+	opts := bench.SoakOptions{Duration: *duration, Rate: *rate, ReloadEvery: *reload,
+		ThrottleRate: *throttle, ErrorRate: *errorRate, StreamErrorRate: *streamErr,
+		RouterBin: abs(*routerBin), FakeBin: abs(*fakeBin), WorkDir: abs(*workDir), Isolated: inNetns, Log: os.Stderr}
+	for _, f := range []string{opts.RouterBin, opts.FakeBin} {
+		if _, err := os.Stat(f); err != nil {
+			fmt.Fprintf(os.Stderr, "llmstack-bench soak: %v (run make bench-bin first)\n", err)
+			return 1
+		}
+	}
+	res, err := bench.RunSoak(ctx, opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "llmstack-bench soak:", err)
+		if res == nil || res.Sent == 0 {
+			return 1
+		}
+	}
+	b, jerr := json.MarshalIndent(res, "", "  ")
+	if jerr == nil {
+		if jerr = os.MkdirAll(*outDir, 0o755); jerr == nil {
+			jerr = os.WriteFile(jsonPath, append(b, '\n'), 0o644)
+		}
+	}
+	if jerr != nil {
+		fmt.Fprintln(os.Stderr, "llmstack-bench soak: writing the results:", jerr)
+		return 1
+	}
+	if *report != "" {
+		if err := os.WriteFile(*report, []byte(bench.ReliabilityMarkdown(res, jsonPath)), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "llmstack-bench soak:", err)
+			return 1
+		}
+		fmt.Fprintf(os.Stderr, "wrote %s, %s\n", *report, jsonPath)
+	}
+	fmt.Print(bench.SoakSummary(res))
+	if err != nil || !res.Pass {
+		return 1
+	}
 	return 0
 }

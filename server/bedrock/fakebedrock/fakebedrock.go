@@ -96,9 +96,18 @@ type Options struct {
 	// FirstTokenDelay and InterEventDelay as in Reply.
 	FirstTokenDelay time.Duration
 	InterEventDelay time.Duration
-	// ErrorRate is the fraction of requests (0..1) answered with a 503
-	// ServiceUnavailableException.
-	ErrorRate float64
+	// Injected faults, for the soak: the fraction of calls (0..1) that
+	// fail, drawn once per call the fake answers itself (not with a
+	// Respond function, not CountTokens), so the rates add up and must
+	// total at most 1. ThrottleRate answers 429 ThrottlingException;
+	// ErrorRate a 5xx, 503 ServiceUnavailableException or 500
+	// InternalServerException, half each; StreamErrorRate ends a stream
+	// with a modelStreamErrorException event after its first text chunk,
+	// once the 200 is sent (a call that does not stream is answered
+	// normally instead).
+	ThrottleRate    float64
+	ErrorRate       float64
+	StreamErrorRate float64
 	// Lenient turns off the Bedrock-style request validation.
 	Lenient bool
 	// Record keeps every request (tests); off, the fake keeps none.
@@ -124,6 +133,8 @@ type Options struct {
 // Server is the fake Bedrock runtime. It is an http.Handler.
 type Server struct {
 	opts Options
+	// draw picks a fault (rand.Float64; tests script it).
+	draw func() float64
 
 	mu       sync.Mutex
 	respond  func(Request) Reply
@@ -147,7 +158,7 @@ func New(opts Options) *Server {
 	if opts.DeltaSize <= 0 {
 		opts.DeltaSize = 8
 	}
-	return &Server{opts: opts}
+	return &Server{opts: opts, draw: rand.Float64}
 }
 
 // Respond sets the function that scripts each answer (nil restores the
@@ -249,6 +260,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if reply, ok = s.agentReply(body); !ok {
 			reply = s.defaultReply()
 		}
+		reply = s.inject(op, reply)
 	}
 	if reply.Reasoning == "" && ThinkingEnabled(body) {
 		reply.Reasoning = DefaultReasoning
@@ -286,10 +298,29 @@ func (s *Server) agentReply(body []byte) (Reply, bool) {
 	return agentReply(body, s.opts.AgentTools, max(s.opts.AgentSteps, 1))
 }
 
-func (s *Server) defaultReply() Reply {
-	if s.opts.ErrorRate > 0 && rand.Float64() < s.opts.ErrorRate {
-		return Reply{Status: http.StatusServiceUnavailable, ErrorType: "ServiceUnavailableException", ErrorMessage: "injected failure"}
+// inject turns reply into an injected fault, as Options' rates draw it.
+func (s *Server) inject(op string, reply Reply) Reply {
+	o := s.opts
+	if o.ThrottleRate <= 0 && o.ErrorRate <= 0 && o.StreamErrorRate <= 0 {
+		return reply
 	}
+	u := s.draw()
+	switch {
+	case u < o.ThrottleRate:
+		return Reply{Status: http.StatusTooManyRequests, ErrorType: "ThrottlingException", ErrorMessage: "Too many requests, please wait before trying again. (injected)"}
+	case u < o.ThrottleRate+o.ErrorRate:
+		// The same draw splits the 5xx in two, so tests can script both.
+		if (u-o.ThrottleRate)/o.ErrorRate < 0.5 {
+			return Reply{Status: http.StatusServiceUnavailable, ErrorType: "ServiceUnavailableException", ErrorMessage: "injected failure"}
+		}
+		return Reply{Status: http.StatusInternalServerError, ErrorType: "InternalServerException", ErrorMessage: "injected failure"}
+	case u < o.ThrottleRate+o.ErrorRate+o.StreamErrorRate && (op == "ConverseStream" || op == "InvokeModelWithResponseStream"):
+		reply.Exception, reply.ExceptionAfter = "modelStreamErrorException", 1
+	}
+	return reply
+}
+
+func (s *Server) defaultReply() Reply {
 	chunk := strings.Repeat("x", s.opts.DeltaSize-1) + " "
 	chunks := make([]string, s.opts.Deltas)
 	for i := range chunks {
