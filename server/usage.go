@@ -128,8 +128,11 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// add records one answer of tier on day and saves the file.
-func (u *usageStore) add(tier string, day time.Time, usage *openai.Usage, cost bedrock.Cost) {
+// add records one answer of tier on day and saves the file. It returns
+// the tier's spend that day before and after the answer, read under the
+// same lock as the change, so of answers recorded at once exactly one
+// sees a given threshold crossed.
+func (u *usageStore) add(tier string, day time.Time, usage *openai.Usage, cost bedrock.Cost) (before, after float64) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	key := day.Format(dayLayout)
@@ -152,9 +155,11 @@ func (u *usageStore) add(tier string, day time.Time, usage *openai.Usage, cost b
 			td.CacheWriteTokens += int64(d.CacheWriteTokens)
 		}
 	}
+	before = td.USD
 	td.USD += cost.USD
 	td.WithoutCacheUSD += cost.WithoutCacheUSD
 	u.saveLocked(day)
+	return before, td.USD
 }
 
 // setAllowOverBudget records (or withdraws) the user's leave for tier to

@@ -1,10 +1,12 @@
 package server
 
 import (
+	"cmp"
 	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -158,5 +160,33 @@ func TestUsageFileDropsOldDays(t *testing.T) {
 	again := openUsage(path, usageDay, discard())
 	if again.tierDay("t", old).USD != 0 || again.tierDay("t", usageDay).USD != 2 {
 		t.Errorf("old day kept or today lost: %+v", again.data.Days)
+	}
+}
+
+// TestUsageAddReportsItsOwnStep adds from many goroutines at once: each
+// add's before and after totals are its own step, so the steps, in order,
+// run from zero to the total without a gap or an overlap.
+func TestUsageAddReportsItsOwnStep(t *testing.T) {
+	u := openUsage("", usageDay, discard())
+	const n = 200
+	steps := make([][2]float64, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			before, after := u.add("t", usageDay, &openai.Usage{PromptTokens: 1}, bedrock.Cost{USD: 0.25})
+			steps[i] = [2]float64{before, after}
+		})
+	}
+	wg.Wait()
+	slices.SortFunc(steps, func(a, b [2]float64) int { return cmp.Compare(a[0], b[0]) })
+	at := 0.0
+	for _, s := range steps {
+		if s[0] != at || s[1] != at+0.25 {
+			t.Fatalf("step %v after %v: each add must see the total it changed", s, at)
+		}
+		at = s[1]
+	}
+	if at != n*0.25 {
+		t.Errorf("total %v, want %v", at, n*0.25)
 	}
 }
