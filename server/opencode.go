@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/llmstack/llmstack/internal/atomicfile"
 	"github.com/llmstack/llmstack/server/bedrock"
 	"github.com/llmstack/llmstack/tiers"
 )
@@ -206,7 +207,7 @@ func WriteOpencodeConfig(dir string, cfg *tiers.Config, baseURL string, useNext 
 	if err != nil {
 		return path, fmt.Errorf("%s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, out, perm); err != nil {
+	if err := atomicfile.Write(path, out, perm); err != nil {
 		return path, fmt.Errorf("cannot write %s: %v", path, err)
 	}
 	return path, nil

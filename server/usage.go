@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/llmstack/llmstack/internal/atomicfile"
 	"github.com/llmstack/llmstack/server/bedrock"
 	"github.com/llmstack/llmstack/server/openai"
 )
@@ -220,7 +221,7 @@ func (u *usageStore) problem() string {
 	return u.readProblem
 }
 
-// saveLocked writes the file (writeFileAtomic). Days older than keepDays and
+// saveLocked writes the file (writeUsageFile). Days older than keepDays and
 // leave given on other days than today are dropped first.
 func (u *usageStore) saveLocked(today time.Time) {
 	oldest := today.AddDate(0, 0, -keepDays).Format(dayLayout)
@@ -239,7 +240,7 @@ func (u *usageStore) saveLocked(today time.Time) {
 	}
 	data, err := json.MarshalIndent(u.data, "", " ")
 	if err == nil {
-		err = writeFileAtomic(u.path, append(data, '\n'), 0o600)
+		err = writeUsageFile(u.path, append(data, '\n'))
 	}
 	if err != nil {
 		msg := fmt.Sprintf("cannot save usage to %s: %v; spend since then is kept in memory only", u.path, err)
@@ -252,33 +253,11 @@ func (u *usageStore) saveLocked(today time.Time) {
 	u.writeProblem = ""
 }
 
-// writeFileAtomic replaces path with data: written to a temporary file
-// in the same directory, synced, then renamed over it, so a reader (or a
-// crash) sees the old file or the new one, never half of one.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+// writeUsageFile replaces the usage file whole (atomicfile.Write), making
+// its directory first.
+func writeUsageFile(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return unwrapPath(err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return unwrapPath(err)
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return unwrapPath(err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return unwrapPath(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return unwrapPath(err)
-	}
-	if err := tmp.Close(); err != nil {
-		return unwrapPath(err)
-	}
-	return unwrapPath(os.Rename(tmp.Name(), path))
+	return atomicfile.Write(path, data, 0o600)
 }
