@@ -1,10 +1,13 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -80,8 +83,12 @@ func newSpendFixture(t *testing.T) *spendFixture {
 	return f
 }
 
-// start (re)starts the router on the same usage file: a restart.
+// start (re)starts the router on the same usage file: a restart, which
+// saves the usage of the router before.
 func (f *spendFixture) start() {
+	if f.srv != nil {
+		f.srv.FlushUsage()
+	}
 	f.srv = server.New(f.cfg, server.Options{UsagePath: f.usagePath, Clock: f.clock.now})
 	f.srv.OnChange(func() { f.notified.Add(1) })
 	ts := httptest.NewServer(f.srv)
@@ -342,5 +349,37 @@ func TestMessagesConverseCacheUsage(t *testing.T) {
 				t.Errorf("stream %v: usage %v; want %s %d", stream, usage, k, v)
 			}
 		}
+	}
+}
+
+// TestUsageSavedAtShutdown: the counts of the last answers before a
+// shutdown are in the usage file once Serve returns, batch or not.
+func TestUsageSavedAtShutdown(t *testing.T) {
+	f := newSpendFixture(t)
+	srv := server.New(f.cfg, server.Options{UsagePath: f.usagePath, Clock: f.clock.now})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln) }()
+	resp, err := http.Post("http://"+ln.Addr().String()+"/v1/chat/completions", "application/json",
+		strings.NewReader(`{"model":"haiku","messages":[{"role":"user","content":"hi"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	stop()
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(f.usagePath)
+	if err != nil {
+		t.Fatalf("no usage file after shutdown: %v", err)
+	}
+	if !strings.Contains(string(raw), `"usd": 0.6`) {
+		t.Errorf("usage file after shutdown:\n%s", raw)
 	}
 }
