@@ -96,11 +96,12 @@ func checkSSOSession(h *ProfileHealth, session string, now time.Time) {
 	h.State, h.Problem = ProfileOK, ""
 	if left := tok.expires.Sub(now); left < ExpiringSoon {
 		h.State, h.SignIn = ProfileExpiring, true
-		h.Problem = fmt.Sprintf("the SSO session of %s expires in %s; sign in again with `aws sso login%s`", who(h.Profile), minutes(left), profileFlag(h.Profile))
+		h.Problem = fmt.Sprintf("the SSO session of %s expires in %s; sign in again with `aws sso login%s`", who(h.Profile), Minutes(left), profileFlag(h.Profile))
 	}
 }
 
-// minutes renders a short time left for people: "12 min".
-func minutes(d time.Duration) string {
+// Minutes renders a short time left for people, as the profile problems
+// and the tray's notifications say it: "12 min" (never below "0 min").
+func Minutes(d time.Duration) string {
 	return fmt.Sprintf("%d min", max(0, int(d.Round(time.Minute).Minutes())))
 }

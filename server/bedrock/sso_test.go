@@ -121,3 +121,19 @@ func TestCheckProfileSSOSession(t *testing.T) {
 		})
 	}
 }
+
+func TestMinutes(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{12 * time.Minute, "12 min"},
+		{11*time.Minute + 40*time.Second, "12 min"},
+		{20 * time.Second, "0 min"},
+		{-5 * time.Minute, "0 min"},
+	} {
+		if got := Minutes(tt.d); got != tt.want {
+			t.Errorf("Minutes(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
