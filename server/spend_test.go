@@ -90,6 +90,8 @@ func (f *spendFixture) start() {
 		f.srv.FlushUsage()
 	}
 	f.srv = server.New(f.cfg, server.Options{UsagePath: f.usagePath, Clock: f.clock.now})
+	// Saved before the test's folder goes, so no batched save comes after.
+	f.t.Cleanup(f.srv.FlushUsage)
 	f.srv.OnChange(func() { f.notified.Add(1) })
 	ts := httptest.NewServer(f.srv)
 	f.t.Cleanup(ts.Close)
