@@ -75,7 +75,8 @@ func loginPath(arg0, exe string) string {
 // the entry would be there and never start anything.
 func desktopEntry(exe string) (string, error) {
 	if strings.Contains(exe, "%") {
-		return "", fmt.Errorf("the llmstack binary's path %s has a %%, which desktops refuse in an autostart entry: move llmstack to a folder without one to start it at login", exe)
+		// The reason first: the tray clips the message to one menu line.
+		return "", fmt.Errorf("desktops refuse a %% in an autostart entry, and the llmstack binary's path has one (%s): move llmstack to a folder without one to start it at login", exe)
 	}
 	return "[Desktop Entry]\nType=Application\nName=llmstack\nComment=Bedrock and local models behind one OpenAI endpoint\n" +
 		"Exec=" + desktopExecArg(exe) + "\nTerminal=false\nX-GNOME-Autostart-enabled=true\n", nil
