@@ -50,5 +50,9 @@ func setStartAtLogin(on bool) error {
 	if err != nil {
 		return err
 	}
-	return writeLoginFile(path, desktopEntry(exe))
+	entry, err := desktopEntry(exe)
+	if err != nil {
+		return err
+	}
+	return writeLoginFile(path, entry)
 }

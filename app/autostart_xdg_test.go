@@ -14,6 +14,21 @@ import (
 func TestStartAtLoginXDG(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", dir)
+	// The binary as started through a symlink in a folder with a space:
+	// the entry runs the symlink, quoted.
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps := filepath.Join(dir, "My Apps")
+	os.Mkdir(apps, 0o755)
+	if err := os.Symlink(exe, filepath.Join(apps, "llmstack")); err != nil {
+		t.Fatal(err)
+	}
+	arg0 := os.Args[0]
+	os.Args[0] = filepath.Join(apps, "llmstack")
+	t.Cleanup(func() { os.Args[0] = arg0 })
+	wantExec := "\nExec=\"" + dir + "/My Apps/llmstack\"\n"
 	entry := filepath.Join(dir, "autostart", "llmstack.desktop")
 	check := func(want bool) {
 		t.Helper()
@@ -27,9 +42,11 @@ func TestStartAtLoginXDG(t *testing.T) {
 	}
 	check(true)
 	data, err := os.ReadFile(entry)
-	exe, _ := executable()
-	if err != nil || !strings.Contains(string(data), "\nExec="+desktopExecArg(exe)+"\n") {
-		t.Errorf("autostart entry %s (%v) does not run %s:\n%s", entry, err, exe, data)
+	if err != nil || !strings.Contains(string(data), wantExec) {
+		t.Errorf("autostart entry %s (%v) does not have the line %q:\n%s", entry, err, wantExec, data)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(entry)); len(entries) != 1 {
+		t.Errorf("files left beside the entry: %v", entries)
 	}
 	// The desktop's own settings switched it off: that is what shows.
 	os.WriteFile(entry, append(data, "Hidden=true\n"...), 0o644)

@@ -127,7 +127,7 @@ func ssoConditions(st server.Status, now time.Time) []condition {
 		hint := fmt.Sprintf(" Choose %q in the llmstack menu.", SignInLabel(p.Profile))
 		left := "soon"
 		if !p.SessionExpires.IsZero() {
-			left = "in " + fmt.Sprintf("%d min", max(0, int(p.SessionExpires.Sub(now).Round(time.Minute).Minutes())))
+			left = "in " + bedrock.Minutes(p.SessionExpires.Sub(now))
 		}
 		out = append(out,
 			condition{key: "sso-expiring:" + p.Profile, active: p.SignIn && p.State == bedrock.ProfileExpiring,

@@ -117,7 +117,8 @@ func (s *signIns) run(ctx context.Context, profile string) error {
 	defer cancel()
 	args := []string{"sso", "login"}
 	if profile != "" {
-		args = append(args, "--profile", profile)
+		// One argument: a name that starts with - stays the profile's.
+		args = append(args, "--profile="+profile)
 	}
 	cmd := exec.CommandContext(ctx, aws, args...)
 	var out bytes.Buffer

@@ -55,10 +55,12 @@ func TestSignIn(t *testing.T) {
 		wantArgs string
 		failed   string
 	}{
-		{"success", "exit 0", work, "sso login --profile work", ""},
+		{"success", "exit 0", work, "sso login --profile=work", ""},
+		// A name that starts with - is the profile's, never an option.
+		{"profile like an option", "exit 0", bedrock.ProfileHealth{Profile: "-debug", SSOSession: "corp", SignIn: true}, "sso login --profile=-debug", ""},
 		{"failure quotes the CLI", "echo 'Attempting to open your browser' ; echo 'Error when retrieving token from sso: Token has expired and refresh failed' >&2; exit 255", work,
-			"sso login --profile work", "Error when retrieving token from sso: Token has expired and refresh failed"},
-		{"silent failure", "exit 3", work, "sso login --profile work", "aws sso login failed: exit status 3"},
+			"sso login --profile=work", "Error when retrieving token from sso: Token has expired and refresh failed"},
+		{"silent failure", "exit 3", work, "sso login --profile=work", "aws sso login failed: exit status 3"},
 		{"default chain", "exit 0", bedrock.ProfileHealth{SSOSession: "corp", SignIn: true}, "sso login", ""},
 	}
 	for _, tt := range tests {

@@ -234,8 +234,8 @@ aws_endpoint_url = %[3]s
 	if findLabel(menu, "Sign in to work") != nil {
 		t.Errorf("a sign-in is still offered after signing in:\n%s", menu.Dump())
 	}
-	if calls, _ := os.ReadFile(awsCalls); string(calls) != "sso login --profile work\n" {
-		t.Errorf("the aws CLI ran with %q, want sso login --profile work, once", calls)
+	if calls, _ := os.ReadFile(awsCalls); string(calls) != "sso login --profile=work\n" {
+		t.Errorf("the aws CLI ran with %q, want sso login --profile=work, once", calls)
 	}
 	if got := chat(t, fake, base, "review"); got.AccessKeyID != "ASIATRAYWORKSSO00001" {
 		t.Errorf("after signing in review was signed by %s", got.AccessKeyID)

@@ -36,3 +36,6 @@ func SetLlamaSwapHeaderTimeout(t testing.TB, d time.Duration) {
 	llamaSwapHeaderTimeout = d
 	t.Cleanup(func() { llamaSwapHeaderTimeout = old })
 }
+
+// FlushUsage saves the usage not yet saved, as a shutdown does.
+func (s *Server) FlushUsage() { s.usage.flush() }

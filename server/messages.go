@@ -153,7 +153,7 @@ func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request, count boo
 	w.Header().Set(RouteHeader, tier.Name+"; reason="+reason)
 	target := tier.Bedrock.Active(useNext)
 	claude := bedrock.ServesClaude(target.ModelID)
-	if decodeErr != nil && (!claude || count) {
+	if decodeErr != nil && (!claude || count || !json.Valid(body)) {
 		s.rejectAnthropic(w, r, start, decodeErr)
 		return
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/llmstack/llmstack/internal/atomicfile"
 	"github.com/llmstack/llmstack/server/bedrock"
 	"github.com/llmstack/llmstack/tiers"
 )
@@ -151,10 +152,13 @@ func round6(v float64) float64 {
 
 // MergeOpencodeConfig puts the llmstack provider for cfg into an existing
 // opencode.json, keeping every other key and provider as they are, in
-// their order. "model" and "small_model" are set only where the file has
-// none or names an llmstack model. A file that is not one plain JSON
-// object (opencode also reads comments, which a rewrite would lose) is
-// refused, untouched.
+// their order. In an llmstack provider the file already has, only
+// "models" and options.baseURL are replaced: the user's own settings
+// (apiKey, headers, other options, a name) stay. "model" and
+// "small_model" are set only where the file has none or names an
+// llmstack model. A file that is not one plain JSON object (opencode also
+// reads comments, which a rewrite would lose), or that has a key twice in
+// one object (opencode reads the last), is refused, untouched.
 func MergeOpencodeConfig(existing []byte, cfg *tiers.Config, baseURL string, useNext bool) ([]byte, error) {
 	if len(bytes.TrimSpace(existing)) == 0 {
 		return OpencodeConfig(cfg, baseURL, useNext)
@@ -163,11 +167,20 @@ func MergeOpencodeConfig(existing []byte, cfg *tiers.Config, baseURL string, use
 	if err != nil {
 		return nil, fmt.Errorf("it is not one plain JSON object (%v); llmstack rewrites only plain JSON, so that nothing in it is lost: merge the output of `llmstack opencode` by hand", err)
 	}
-	provider := mustJSON(opencodeProvider(cfg, baseURL, useNext))
+	if err := duplicateKey(existing); err != nil {
+		return nil, err
+	}
 	var providers []member
 	if raw, ok := lookup(doc, "provider"); ok {
 		if providers, err = decodeObject(raw); err != nil {
 			return nil, fmt.Errorf(`its "provider" is not a JSON object (%v)`, err)
+		}
+	}
+	ours := opencodeProvider(cfg, baseURL, useNext)
+	provider := mustJSON(ours)
+	if raw, ok := lookup(providers, OpencodeProvider); ok {
+		if provider, err = mergeProvider(raw, ours); err != nil {
+			return nil, err
 		}
 	}
 	providers = set(providers, OpencodeProvider, provider)
@@ -189,11 +202,103 @@ func MergeOpencodeConfig(existing []byte, cfg *tiers.Config, baseURL string, use
 	return encodeObject(doc)
 }
 
+// mergeProvider updates the file's llmstack provider (raw) with ours:
+// "models" and options.baseURL are replaced, npm and name set where the
+// file has none, and everything else the user set is kept.
+func mergeProvider(raw json.RawMessage, ours opencodeProviderConfig) (json.RawMessage, error) {
+	p, err := decodeObject(raw)
+	if err != nil {
+		return nil, fmt.Errorf(`its "provider.%s" is not a JSON object (%v)`, OpencodeProvider, err)
+	}
+	var options []member
+	if raw, ok := lookup(p, "options"); ok {
+		if options, err = decodeObject(raw); err != nil {
+			return nil, fmt.Errorf(`its "provider.%s.options" is not a JSON object (%v)`, OpencodeProvider, err)
+		}
+	}
+	options = set(options, "baseURL", mustJSON(ours.Options.BaseURL))
+	oj, err := encodeObject(options)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range []member{{"npm", mustJSON(ours.NPM)}, {"name", mustJSON(ours.Name)}} {
+		if _, ok := lookup(p, m.key); !ok {
+			p = append(p, m)
+		}
+	}
+	p = set(p, "options", oj)
+	p = set(p, "models", mustJSON(ours.Models))
+	return encodeObject(p)
+}
+
+// duplicateKey reports the first key that appears twice in one object of
+// a JSON document: opencode reads the last of them, and a merge that
+// updated the first would change nothing opencode sees.
+func duplicateKey(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var walk func(path string) error
+	walk = func(path string) error {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for dec.More() {
+				tok, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				key, _ := tok.(string)
+				if seen[key] {
+					where := ""
+					if path != "" {
+						where = " in " + path
+					}
+					return fmt.Errorf("it has %q twice%s; opencode reads the last one, so llmstack does not guess which to update: remove one and run again", key, where)
+				}
+				seen[key] = true
+				child := key
+				if path != "" {
+					child = path + "." + key
+				}
+				if err := walk(child); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token()
+			return err
+		case json.Delim('['):
+			for i := 0; dec.More(); i++ {
+				if err := walk(fmt.Sprintf("%s[%d]", path, i)); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token()
+			return err
+		}
+		return nil
+	}
+	return walk("")
+}
+
 // WriteOpencodeConfig merges the llmstack provider into dir/opencode.json
 // (MergeOpencodeConfig), creating the file when there is none, and
-// returns its path. The file is replaced whole, by rename.
+// returns the path of the file it wrote. The file is replaced whole, by
+// rename, with its own permissions; an opencode.json that is a symlink
+// stays one, and the file it points to is the one replaced.
 func WriteOpencodeConfig(dir string, cfg *tiers.Config, baseURL string, useNext bool) (string, error) {
 	path := filepath.Join(dir, "opencode.json")
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		target, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			dest, _ := os.Readlink(path)
+			return path, fmt.Errorf("%s is a symlink to %s, which cannot be followed (%v); point it at a file, or remove it to have one written", path, dest, unwrapPath(err))
+		}
+		path = target
+	}
 	existing, err := os.ReadFile(path)
 	perm := os.FileMode(0o644)
 	switch {
@@ -212,7 +317,7 @@ func WriteOpencodeConfig(dir string, cfg *tiers.Config, baseURL string, useNext 
 	if err != nil {
 		return path, fmt.Errorf("%s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, out, perm); err != nil {
+	if err := atomicfile.Write(path, out, perm); err != nil {
 		return path, fmt.Errorf("cannot write %s: %v", path, err)
 	}
 	return path, nil

@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -98,11 +99,38 @@ func TestMergeOpencodeConfig(t *testing.T) {
 		t.Errorf("merging into nothing: %v\n%s", err, fresh)
 	}
 
+	// What the user set in the llmstack provider stays; only its models
+	// and base URL are llmstack's.
+	var doc struct {
+		Provider map[string]struct {
+			Name    string
+			Options map[string]any
+			Models  map[string]any
+		}
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	p := doc.Provider["llmstack"]
+	if p.Name != "my router" || p.Options["apiKey"] != "{env:LLMSTACK_KEY}" || p.Options["timeout"] != 300000.0 ||
+		p.Options["headers"].(map[string]any)["X-Team"] != "core" || p.Options["baseURL"] != "http://127.0.0.1:10101/v1" {
+		t.Errorf("llmstack provider after the merge: name %q, options %v", p.Name, p.Options)
+	}
+	if _, stale := p.Models["stale-tier"]; stale || p.Models["code-smart"] == nil {
+		t.Errorf("models not replaced: %v", p.Models)
+	}
+
 	for _, bad := range []struct{ name, content, says string }{
 		{"comments", "{\n  // my settings\n  \"theme\": \"x\"\n}", "not one plain JSON object"},
 		{"array", `["x"]`, "not one plain JSON object"},
 		{"two objects", `{} {}`, "more after the object"},
 		{"provider not an object", `{"provider": "llmstack"}`, `"provider" is not a JSON object`},
+		{"llmstack not an object", `{"provider": {"llmstack": true}}`, `"provider.llmstack" is not a JSON object`},
+		{"options not an object", `{"provider": {"llmstack": {"options": []}}}`, `"provider.llmstack.options" is not a JSON object`},
+		{"duplicate key", `{"model": "a/b", "theme": "x", "model": "c/d"}`, `"model" twice`},
+		{"duplicate nested key", `{"provider": {"llmstack": {"options": {"baseURL": "x", "baseURL": "y"}}}}`, `"baseURL" twice in provider.llmstack.options`},
+		{"duplicate key elsewhere", `{"keybinds": {"leader": "a", "leader": "b"}}`, `"leader" twice in keybinds`},
+		{"duplicate provider", `{"provider": {"llmstack": {}, "llmstack": {}}}`, `"llmstack" twice in provider`},
 	} {
 		t.Run(bad.name, func(t *testing.T) {
 			out, err := server.MergeOpencodeConfig([]byte(bad.content), cfg, "http://127.0.0.1:10101/v1", false)
@@ -201,5 +229,66 @@ func TestWriteOpencodeConfig(t *testing.T) {
 	}
 	if _, err := server.WriteOpencodeConfig(dir+"/nope", cfg, "http://127.0.0.1:10101/v1", false); err == nil || !strings.Contains(err.Error(), "not a directory") {
 		t.Errorf("missing directory: %v", err)
+	}
+
+	// A file with a key twice is left as it is: opencode reads the last.
+	twice := `{"model": "llmstack/auto", "model": "anthropic/x"}`
+	os.WriteFile(path, []byte(twice), 0o644)
+	if _, err := server.WriteOpencodeConfig(dir, cfg, "http://127.0.0.1:10101/v1", false); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), `"model" twice`) {
+		t.Errorf("file with a key twice: %v, want an error naming it and the key", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != twice {
+		t.Errorf("file with a key twice was changed:\n%s", b)
+	}
+}
+
+// TestWriteOpencodeConfigSymlink: an opencode.json that is a symlink (a
+// dotfiles repository's) stays one; the file it points to is updated, with
+// its own permissions.
+func TestWriteOpencodeConfigSymlink(t *testing.T) {
+	cfg, _ := tiers.Parse("models.ini", []byte(opencodeINI))
+	dir, dotfiles := t.TempDir(), t.TempDir()
+	target := filepath.Join(dotfiles, "opencode.json")
+	existing, _ := os.ReadFile("testdata/opencode/existing.json")
+	if err := os.WriteFile(target, existing, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "opencode.json")
+	rel, _ := filepath.Rel(dir, target)
+	if err := os.Symlink(rel, link); err != nil {
+		t.Skipf("no symlinks here: %v", err)
+	}
+	got, err := server.WriteOpencodeConfig(dir, cfg, "http://127.0.0.1:10101/v1", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	realTarget, _ := filepath.EvalSymlinks(target)
+	if got != realTarget {
+		t.Errorf("WriteOpencodeConfig = %q, want the file it wrote, %q", got, realTarget)
+	}
+	if dest, err := os.Readlink(link); err != nil || dest != rel {
+		t.Errorf("opencode.json is no longer the symlink to %s: %q, %v", rel, dest, err)
+	}
+	written, _ := os.ReadFile(target)
+	want, _ := os.ReadFile("testdata/opencode/merged.json")
+	if string(written) != string(want) {
+		t.Errorf("the symlink's target differs from merged.json:\n%s", written)
+	}
+	if fi, _ := os.Stat(target); fi.Mode().Perm() != 0o600 {
+		t.Errorf("target mode %v, want its own 0600", fi.Mode().Perm())
+	}
+	for _, d := range []string{dir, dotfiles} {
+		if entries, _ := os.ReadDir(d); len(entries) != 1 {
+			t.Errorf("files left in %s: %v", d, entries)
+		}
+	}
+
+	// A symlink to nothing is refused, not replaced by a file.
+	os.Remove(target)
+	if _, err := server.WriteOpencodeConfig(dir, cfg, "http://127.0.0.1:10101/v1", false); err == nil || !strings.Contains(err.Error(), "symlink") {
+		t.Errorf("dangling symlink: %v, want an error saying so", err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the dangling symlink was replaced: %v", err)
 	}
 }

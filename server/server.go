@@ -509,5 +509,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		srv.Close()
 	}
 	s.stop()
+	s.usage.flush() // the last batch of the usage file
 	return nil
 }

@@ -131,12 +131,11 @@ func (s *Server) recordSpend(t *tiers.Tier, modelID string, usage *openai.Usage)
 	if price, ok := bedrock.TierPrice(t, modelID); ok {
 		cost = price.Cost(*usage)
 	}
-	before := s.usage.tierDay(t.Name, now).USD
-	s.usage.add(t.Name, now, usage, cost)
-	from, to := budgetState(before, t.DailyBudgetUSD), budgetState(before+cost.USD, t.DailyBudgetUSD)
+	before, after := s.usage.add(t.Name, now, usage, cost)
+	from, to := budgetState(before, t.DailyBudgetUSD), budgetState(after, t.DailyBudgetUSD)
 	if to > from {
 		s.log.Warn("daily budget "+map[BudgetState]string{BudgetNear: "80% spent", BudgetReached: "spent"}[to],
-			"tier", t.Name, "spent_usd", fmt.Sprintf("%.2f", before+cost.USD), "budget_usd", fmt.Sprintf("%.2f", t.DailyBudgetUSD))
+			"tier", t.Name, "spent_usd", fmt.Sprintf("%.2f", after), "budget_usd", fmt.Sprintf("%.2f", t.DailyBudgetUSD))
 		s.notify()
 	}
 }

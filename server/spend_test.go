@@ -1,10 +1,13 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -80,9 +83,15 @@ func newSpendFixture(t *testing.T) *spendFixture {
 	return f
 }
 
-// start (re)starts the router on the same usage file: a restart.
+// start (re)starts the router on the same usage file: a restart, which
+// saves the usage of the router before.
 func (f *spendFixture) start() {
+	if f.srv != nil {
+		f.srv.FlushUsage()
+	}
 	f.srv = server.New(f.cfg, server.Options{UsagePath: f.usagePath, Clock: f.clock.now})
+	// Saved before the test's folder goes, so no batched save comes after.
+	f.t.Cleanup(f.srv.FlushUsage)
 	f.srv.OnChange(func() { f.notified.Add(1) })
 	ts := httptest.NewServer(f.srv)
 	f.t.Cleanup(ts.Close)
@@ -275,5 +284,136 @@ func TestDailyBudgetMessages(t *testing.T) {
 		if got := resp.Header.Get("Retry-After"); got != "1801" {
 			t.Errorf("Retry-After = %q, want 1801", got)
 		}
+	}
+}
+
+// cacheINI has a Claude tier (Messages requests go over InvokeModel) and a
+// Nova one (Messages requests go through Converse).
+const cacheINI = `[DEFAULT]
+llama_swap_url = {{LLAMA}}
+
+[sonnet]
+role = agent
+aws_model_id = global.anthropic.claude-sonnet-4-5-20250929-v1:0
+aws_endpoint_url = {{BEDROCK}}
+
+[nova]
+role = fast
+aws_model_id = us.amazon.nova-pro-v1:0
+aws_endpoint_url = {{BEDROCK}}
+`
+
+// TestCacheWritesPriced checks that an answer's cache writes, five-minute
+// and one-hour apart, are priced at their own rates however the answer was
+// asked for: OpenAI or Messages, streamed or not, through Converse or
+// InvokeModel. The usage file counts the written tokens too.
+func TestCacheWritesPriced(t *testing.T) {
+	// Sonnet 4.5, global: $3 input, $3.75 5m write, $6 1h write, $0.30
+	// read, $15 output per million tokens.
+	const want = (100_000*3 + 200_000*0.30 + 200_000*3.75 + 100_000*6 + 10_000*15) / 1e6
+	reply := fakebedrock.Reply{Text: "ok", InputTokens: 100_000, CacheReadTokens: 200_000, CacheWriteTokens: 300_000, CacheWrite1hTokens: 100_000, OutputTokens: 10_000}
+	tests := []struct {
+		name, path, body string
+	}{
+		{"chat", "/v1/chat/completions", `{"model":"sonnet","messages":[{"role":"user","content":"hi"}]}`},
+		{"chat stream", "/v1/chat/completions", `{"model":"sonnet","stream":true,"messages":[{"role":"user","content":"hi"}]}`},
+		{"messages", "/v1/messages", `{"model":"sonnet","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}`},
+		{"messages stream", "/v1/messages", `{"model":"sonnet","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"hi"}]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixtureINI(t, fakebedrock.Options{}, cacheINI)
+			f.fake.Respond(func(fakebedrock.Request) fakebedrock.Reply { return reply })
+			if resp, out := f.post(tt.path, tt.body); resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d: %s", resp.StatusCode, out)
+			}
+			ts := f.tierStatus("sonnet")
+			if !near(ts.SpentTodayUSD, want) {
+				t.Errorf("spent $%.6f, want $%.6f", ts.SpentTodayUSD, want)
+			}
+			if ts.Stats.PromptTokens != 600_000 || ts.Stats.CachedTokens != 200_000 {
+				t.Errorf("prompt tokens %d, cached %d; want 600000, 200000", ts.Stats.PromptTokens, ts.Stats.CachedTokens)
+			}
+		})
+	}
+}
+
+// TestMessagesConverseCacheUsage checks that a Messages answer served
+// through Converse reports the tokens written to the cache in
+// cache_creation_input_tokens, and input_tokens without them, as Anthropic
+// does.
+func TestMessagesConverseCacheUsage(t *testing.T) {
+	f := newFixtureINI(t, fakebedrock.Options{}, cacheINI)
+	f.fake.Respond(func(fakebedrock.Request) fakebedrock.Reply {
+		return fakebedrock.Reply{Text: "ok", InputTokens: 7, CacheReadTokens: 50, CacheWriteTokens: 30, OutputTokens: 2}
+	})
+	want := map[string]int{"input_tokens": 7, "cache_read_input_tokens": 50, "cache_creation_input_tokens": 30, "output_tokens": 2}
+	for _, stream := range []bool{false, true} {
+		body := fmt.Sprintf(`{"model":"nova","max_tokens":100,"stream":%v,"messages":[{"role":"user","content":"hi"}]}`, stream)
+		resp, out := f.post("/v1/messages", body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("stream %v: status %d: %s", stream, resp.StatusCode, out)
+		}
+		var usage map[string]int
+		if !stream {
+			var m struct {
+				Usage map[string]int `json:"usage"`
+			}
+			if err := json.Unmarshal(out, &m); err != nil {
+				t.Fatal(err)
+			}
+			usage = m.Usage
+		} else {
+			for _, line := range strings.Split(string(out), "\n") {
+				data, ok := strings.CutPrefix(line, "data: ")
+				if !ok || !strings.Contains(data, `"message_delta"`) {
+					continue
+				}
+				var d struct {
+					Usage map[string]int `json:"usage"`
+				}
+				if err := json.Unmarshal([]byte(data), &d); err != nil {
+					t.Fatal(err)
+				}
+				usage = d.Usage
+			}
+		}
+		for k, v := range want {
+			if usage[k] != v {
+				t.Errorf("stream %v: usage %v; want %s %d", stream, usage, k, v)
+			}
+		}
+	}
+}
+
+// TestUsageSavedAtShutdown: the counts of the last answers before a
+// shutdown are in the usage file once Serve returns, batch or not.
+func TestUsageSavedAtShutdown(t *testing.T) {
+	f := newSpendFixture(t)
+	srv := server.New(f.cfg, server.Options{UsagePath: f.usagePath, Clock: f.clock.now})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln) }()
+	resp, err := http.Post("http://"+ln.Addr().String()+"/v1/chat/completions", "application/json",
+		strings.NewReader(`{"model":"haiku","messages":[{"role":"user","content":"hi"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	stop()
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(f.usagePath)
+	if err != nil {
+		t.Fatalf("no usage file after shutdown: %v", err)
+	}
+	if !strings.Contains(string(raw), `"usd": 0.6`) {
+		t.Errorf("usage file after shutdown:\n%s", raw)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/llmstack/llmstack/internal/atomicfile"
 	"github.com/llmstack/llmstack/server/bedrock"
 	"github.com/llmstack/llmstack/server/openai"
 )
@@ -63,39 +64,84 @@ type usageData struct {
 }
 
 // usageStore keeps what tiers used per day, in memory and in the usage
-// file. Every change is written at once, whole, to a temporary file that
-// then replaces the old one, so a crash leaves the old or the new file and
-// never half of one.
+// file, which other llmstack processes on the machine (the tray and
+// `serve`) share: the file holds the totals, and each save, under an
+// advisory lock on usage.json.lock, reads it again and adds what this
+// process counted since its last save. Saves are batched (at most one per
+// saveDelay, and one at shutdown), so answers never wait on the disk; a
+// crash loses at most the answers of the last batch. Each save replaces
+// the file whole (atomicfile), so a crash never leaves half of one.
 type usageStore struct {
 	mu   sync.Mutex
 	path string // "" keeps usage in memory only
+	// data is the totals: the file as this process last read or wrote
+	// it, plus pending.
 	data usageData
+	// pending is what this process counted since its last save, and
+	// pendingAllow the leaves it gave ("" for one withdrawn) since then.
+	pending      map[string]map[string]*TierDay
+	pendingAllow map[string]string
+	dirty        bool
+	today        time.Time   // the day of the latest change, for pruning
+	timer        *time.Timer // the batched save to come, nil when none
 	// readProblem says what was wrong with the file at start (it stays
-	// until restart); writeProblem why the last write failed ("" once one
+	// until restart); writeProblem why the last save failed ("" once one
 	// succeeds).
 	readProblem  string
 	writeProblem string
 	log          *slog.Logger
+	// saveMu makes saves one at a time; it is never held with mu while
+	// the disk is used.
+	saveMu sync.Mutex
 }
+
+// saveDelay is how long changes wait to be saved together.
+var saveDelay = time.Second
 
 // openUsage reads the usage file at path ("" for none). A corrupt file is
 // renamed <name>.corrupt-<time> and counting starts over; a file that
 // cannot be read at all is left alone and usage is kept in memory only.
 // Neither stops the router: both are reported in the status.
 func openUsage(path string, now time.Time, log *slog.Logger) *usageStore {
-	u := &usageStore{path: path, log: log, data: usageData{Version: usageVersion, Days: map[string]map[string]*TierDay{}}}
+	u := &usageStore{path: path, log: log, data: emptyUsage(), today: now}
+	u.resetPending()
 	if path == "" {
 		return u
 	}
+	d, problem, err := readUsageFile(path, now)
+	if err != nil {
+		u.path = "" // writing could destroy what could not be read
+		u.readProblem = fmt.Sprintf("cannot read the usage file %s: %v; spend is counted in memory only until llmstack restarts", path, err)
+		log.Warn(u.readProblem)
+		return u
+	}
+	if problem != "" {
+		u.readProblem = problem
+		log.Warn(problem)
+	}
+	u.data = d
+	return u
+}
+
+func emptyUsage() usageData {
+	return usageData{Version: usageVersion, Days: map[string]map[string]*TierDay{}}
+}
+
+func (u *usageStore) resetPending() {
+	u.pending, u.pendingAllow = map[string]map[string]*TierDay{}, map[string]string{}
+}
+
+// readUsageFile reads the usage file: a missing one is empty, a corrupt
+// one is set aside (the problem says so) and counting starts from zero; an
+// error means it could not be read (or set aside) and must not be
+// written over.
+func readUsageFile(path string, now time.Time) (usageData, string, error) {
 	raw, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return u
+		return emptyUsage(), "", nil
 	case err != nil:
-		u.path = "" // writing could destroy what could not be read
-		u.readProblem = fmt.Sprintf("cannot read the usage file %s: %v; spend is counted in memory only until llmstack restarts", path, unwrapPath(err))
-		log.Warn(u.readProblem)
-		return u
+		return usageData{}, "", unwrapPath(err)
 	}
 	var d usageData
 	if err := json.Unmarshal(raw, &d); err != nil || d.Version != usageVersion {
@@ -105,19 +151,14 @@ func openUsage(path string, now time.Time, log *slog.Logger) *usageStore {
 		}
 		aside := path + ".corrupt-" + now.Format("20060102-150405")
 		if rerr := os.Rename(path, aside); rerr != nil {
-			u.path = ""
-			u.readProblem = fmt.Sprintf("the usage file %s is corrupt (%s) and could not be set aside (%v); spend is counted in memory only", path, why, unwrapPath(rerr))
-		} else {
-			u.readProblem = fmt.Sprintf("the usage file %s was corrupt (%s); it was set aside as %s and spend is counted from zero", path, why, filepath.Base(aside))
+			return usageData{}, "", fmt.Errorf("it is corrupt (%s) and could not be set aside (%v)", why, unwrapPath(rerr))
 		}
-		log.Warn(u.readProblem)
-		return u
+		return emptyUsage(), fmt.Sprintf("the usage file %s was corrupt (%s); it was set aside as %s and spend is counted from zero", path, why, filepath.Base(aside)), nil
 	}
 	if d.Days == nil {
 		d.Days = map[string]map[string]*TierDay{}
 	}
-	u.data = d
-	return u
+	return d, "", nil
 }
 
 func unwrapPath(err error) error {
@@ -128,33 +169,92 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// add records one answer of tier on day and saves the file.
-func (u *usageStore) add(tier string, day time.Time, usage *openai.Usage, cost bedrock.Cost) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	key := day.Format(dayLayout)
-	tiersOfDay := u.data.Days[key]
+// tierDayIn is days[key][tier], made when missing.
+func tierDayIn(days map[string]map[string]*TierDay, key, tier string) *TierDay {
+	tiersOfDay := days[key]
 	if tiersOfDay == nil {
 		tiersOfDay = map[string]*TierDay{}
-		u.data.Days[key] = tiersOfDay
+		days[key] = tiersOfDay
 	}
 	td := tiersOfDay[tier]
 	if td == nil {
 		td = &TierDay{}
 		tiersOfDay[tier] = td
 	}
-	td.Requests++
-	if usage != nil {
-		td.PromptTokens += int64(usage.PromptTokens)
-		td.CompletionTokens += int64(usage.CompletionTokens)
-		if d := usage.PromptTokensDetails; d != nil {
-			td.CachedTokens += int64(d.CachedTokens)
-			td.CacheWriteTokens += int64(d.CacheWriteTokens)
+	return td
+}
+
+// plus adds o's counts to td.
+func (td *TierDay) plus(o TierDay) {
+	td.Requests += o.Requests
+	td.PromptTokens += o.PromptTokens
+	td.CachedTokens += o.CachedTokens
+	td.CacheWriteTokens += o.CacheWriteTokens
+	td.CompletionTokens += o.CompletionTokens
+	td.USD += o.USD
+	td.WithoutCacheUSD += o.WithoutCacheUSD
+}
+
+// addDays adds every count of from into to.
+func addDays(to, from map[string]map[string]*TierDay) {
+	for key, tiersOfDay := range from {
+		for tier, td := range tiersOfDay {
+			tierDayIn(to, key, tier).plus(*td)
 		}
 	}
-	td.USD += cost.USD
-	td.WithoutCacheUSD += cost.WithoutCacheUSD
-	u.saveLocked(day)
+}
+
+// applyAllow applies leaves given ("" withdrawn) to d.
+func applyAllow(d *usageData, allow map[string]string) {
+	for tier, day := range allow {
+		if d.AllowOverBudget == nil {
+			d.AllowOverBudget = map[string]string{}
+		}
+		if day == "" {
+			delete(d.AllowOverBudget, tier)
+		} else {
+			d.AllowOverBudget[tier] = day
+		}
+	}
+}
+
+// prune drops days older than keepDays and leave given on other days
+// than today.
+func (d *usageData) prune(today time.Time) {
+	oldest := today.AddDate(0, 0, -keepDays).Format(dayLayout)
+	for key := range d.Days {
+		if key < oldest {
+			delete(d.Days, key)
+		}
+	}
+	for tier, key := range d.AllowOverBudget {
+		if key != today.Format(dayLayout) {
+			delete(d.AllowOverBudget, tier)
+		}
+	}
+}
+
+// add records one answer of tier on day; it is saved with the next batch.
+// It returns the tier's spend that day before and after the answer, read
+// under the same lock as the change, so of answers recorded at once
+// exactly one sees a given threshold crossed.
+func (u *usageStore) add(tier string, day time.Time, usage *openai.Usage, cost bedrock.Cost) (before, after float64) {
+	delta := TierDay{Requests: 1, USD: cost.USD, WithoutCacheUSD: cost.WithoutCacheUSD}
+	if usage != nil {
+		delta.PromptTokens, delta.CompletionTokens = int64(usage.PromptTokens), int64(usage.CompletionTokens)
+		if d := usage.PromptTokensDetails; d != nil {
+			delta.CachedTokens, delta.CacheWriteTokens = int64(d.CachedTokens), int64(d.CacheWriteTokens)
+		}
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	key := day.Format(dayLayout)
+	td := tierDayIn(u.data.Days, key, tier)
+	before = td.USD
+	td.plus(delta)
+	tierDayIn(u.pending, key, tier).plus(delta)
+	u.changedLocked(day)
+	return before, td.USD
 }
 
 // setAllowOverBudget records (or withdraws) the user's leave for tier to
@@ -162,15 +262,22 @@ func (u *usageStore) add(tier string, day time.Time, usage *openai.Usage, cost b
 func (u *usageStore) setAllowOverBudget(tier string, day time.Time, on bool) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.data.AllowOverBudget == nil {
-		u.data.AllowOverBudget = map[string]string{}
-	}
+	key := ""
 	if on {
-		u.data.AllowOverBudget[tier] = day.Format(dayLayout)
-	} else {
-		delete(u.data.AllowOverBudget, tier)
+		key = day.Format(dayLayout)
 	}
-	u.saveLocked(day)
+	applyAllow(&u.data, map[string]string{tier: key})
+	u.pendingAllow[tier] = key
+	u.changedLocked(day)
+}
+
+// changedLocked prunes the totals and schedules the batched save.
+func (u *usageStore) changedLocked(day time.Time) {
+	u.today, u.dirty = day, true
+	u.data.prune(day)
+	if u.path != "" && u.timer == nil {
+		u.timer = time.AfterFunc(saveDelay, u.flush)
+	}
 }
 
 // allowedOverBudget reports whether the user let tier go over its budget
@@ -215,28 +322,44 @@ func (u *usageStore) problem() string {
 	return u.readProblem
 }
 
-// saveLocked writes the file (writeFileAtomic). Days older than keepDays and
-// leave given on other days than today are dropped first.
-func (u *usageStore) saveLocked(today time.Time) {
-	oldest := today.AddDate(0, 0, -keepDays).Format(dayLayout)
-	for key := range u.data.Days {
-		if key < oldest {
-			delete(u.data.Days, key)
-		}
+// flush saves what this process counted since its last save, at once:
+// the batched save, and the last one at shutdown. A save that fails keeps
+// those counts for the next one.
+func (u *usageStore) flush() {
+	u.saveMu.Lock()
+	defer u.saveMu.Unlock()
+	u.mu.Lock()
+	if u.timer != nil {
+		u.timer.Stop()
+		u.timer = nil
 	}
-	for tier, key := range u.data.AllowOverBudget {
-		if key != today.Format(dayLayout) {
-			delete(u.data.AllowOverBudget, tier)
-		}
-	}
-	if u.path == "" {
+	if !u.dirty || u.path == "" {
+		u.mu.Unlock()
 		return
 	}
-	data, err := json.MarshalIndent(u.data, "", " ")
-	if err == nil {
-		err = writeFileAtomic(u.path, append(data, '\n'), 0o600)
+	pending, allow, today := u.pending, u.pendingAllow, u.today
+	u.resetPending()
+	u.dirty = false
+	u.mu.Unlock()
+
+	merged, problem, err := u.save(pending, allow, today)
+
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if problem != "" {
+		u.readProblem = problem
+		u.log.Warn(problem)
 	}
 	if err != nil {
+		// Kept for the next save: the counts, and the leaves not changed
+		// since.
+		addDays(u.pending, pending)
+		for tier, day := range allow {
+			if _, newer := u.pendingAllow[tier]; !newer {
+				u.pendingAllow[tier] = day
+			}
+		}
+		u.dirty = true
 		msg := fmt.Sprintf("cannot save usage to %s: %v; spend since then is kept in memory only", u.path, err)
 		if msg != u.writeProblem {
 			u.log.Warn(msg)
@@ -245,35 +368,39 @@ func (u *usageStore) saveLocked(today time.Time) {
 		return
 	}
 	u.writeProblem = ""
+	// The totals are the file's now, plus what was counted while it was
+	// written.
+	addDays(merged.Days, u.pending)
+	applyAllow(&merged, u.pendingAllow)
+	u.data = merged
 }
 
-// writeFileAtomic replaces path with data: written to a temporary file
-// in the same directory, synced, then renamed over it, so a reader (or a
-// crash) sees the old file or the new one, never half of one.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return unwrapPath(err)
+// save adds pending and allow to the file's totals, under the lock that
+// keeps other llmstack processes from saving at the same time, and
+// writes the file. It returns the totals written; problem reports a
+// corrupt file set aside.
+func (u *usageStore) save(pending map[string]map[string]*TierDay, allow map[string]string, today time.Time) (usageData, string, error) {
+	if err := os.MkdirAll(filepath.Dir(u.path), 0o700); err != nil {
+		return usageData{}, "", unwrapPath(err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	unlock, err := lockUsageFile(u.path + ".lock")
 	if err != nil {
-		return unwrapPath(err)
+		return usageData{}, "", fmt.Errorf("locking it: %v", unwrapPath(err))
 	}
-	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return unwrapPath(err)
+	defer unlock()
+	d, problem, err := readUsageFile(u.path, today)
+	if err != nil {
+		return usageData{}, "", fmt.Errorf("reading it to add to it: %v", err)
 	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return unwrapPath(err)
+	addDays(d.Days, pending)
+	applyAllow(&d, allow)
+	d.prune(today)
+	data, err := json.MarshalIndent(d, "", " ")
+	if err != nil {
+		return usageData{}, problem, err
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return unwrapPath(err)
+	if err := atomicfile.Write(u.path, append(data, '\n'), 0o600); err != nil {
+		return usageData{}, problem, err
 	}
-	if err := tmp.Close(); err != nil {
-		return unwrapPath(err)
-	}
-	return unwrapPath(os.Rename(tmp.Name(), path))
+	return d, problem, nil
 }

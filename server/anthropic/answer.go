@@ -30,28 +30,46 @@ type Usage struct {
 	OutputTokens             int `json:"output_tokens"`
 	CacheCreationInputTokens int `json:"cache_creation_input_tokens"`
 	CacheReadInputTokens     int `json:"cache_read_input_tokens"`
+	// CacheCreation splits CacheCreationInputTokens by TTL, when the
+	// answer says (Claude's answers do).
+	CacheCreation *CacheCreation `json:"cache_creation,omitempty"`
 }
 
-// OpenAIUsage is u as the router's statistics count tokens: prompt
-// tokens include those of the cache, cached tokens are those read from it.
+// CacheCreation is the tokens written to the cache with each TTL.
+type CacheCreation struct {
+	Ephemeral5mInputTokens int `json:"ephemeral_5m_input_tokens"`
+	Ephemeral1hInputTokens int `json:"ephemeral_1h_input_tokens"`
+}
+
+// OpenAIUsage is u as the router's statistics and prices count tokens:
+// prompt tokens include those of the cache, cached tokens are those read
+// from it, cache writes are counted apart with their one-hour part (a
+// write without a TTL split is a five-minute one, the default).
 func (u Usage) OpenAIUsage() openai.Usage {
 	prompt := u.InputTokens + u.CacheCreationInputTokens + u.CacheReadInputTokens
 	out := openai.Usage{PromptTokens: prompt, CompletionTokens: u.OutputTokens, TotalTokens: prompt + u.OutputTokens}
 	if u.CacheCreationInputTokens != 0 || u.CacheReadInputTokens != 0 {
-		out.PromptTokensDetails = &openai.PromptTokensDetails{CachedTokens: u.CacheReadInputTokens}
+		d := &openai.PromptTokensDetails{CachedTokens: u.CacheReadInputTokens, CacheWriteTokens: u.CacheCreationInputTokens}
+		if c := u.CacheCreation; c != nil {
+			d.CacheWrite1hTokens = min(c.Ephemeral1hInputTokens, u.CacheCreationInputTokens)
+		}
+		out.PromptTokensDetails = d
 	}
 	return out
 }
 
+// usageFrom is the router's usage of a Converse answer as Anthropic
+// reports it: the tokens read from and written to the cache apart from
+// input_tokens.
 func usageFrom(u *openai.Usage) Usage {
 	if u == nil {
 		return Usage{}
 	}
-	cached := 0
-	if u.PromptTokensDetails != nil {
-		cached = u.PromptTokensDetails.CachedTokens
+	read, write := 0, 0
+	if d := u.PromptTokensDetails; d != nil {
+		read, write = d.CachedTokens, d.CacheWriteTokens
 	}
-	return Usage{InputTokens: u.PromptTokens - cached, OutputTokens: u.CompletionTokens, CacheReadInputTokens: cached}
+	return Usage{InputTokens: max(0, u.PromptTokens-read-write), OutputTokens: u.CompletionTokens, CacheReadInputTokens: read, CacheCreationInputTokens: write}
 }
 
 // StopReason is the Anthropic stop_reason of an OpenAI finish_reason,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -218,5 +219,44 @@ func TestAnswerWriterFailures(t *testing.T) {
 	var body ErrorBody
 	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != 503 || body.Error.Type != TypeOverloaded || body.Error.Message != "busy" {
 		t.Errorf("error answer %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestUsageConversion checks both directions between Anthropic's usage
+// (cache reads and writes apart from input_tokens, writes split by TTL in
+// cache_creation) and the router's OpenAI usage (prompt tokens include
+// the cache's, writes in cache_write_tokens, the one-hour part apart).
+func TestUsageConversion(t *testing.T) {
+	tests := []struct {
+		name string
+		raw  string // Anthropic usage JSON
+		want openai.Usage
+	}{
+		{"no cache", `{"input_tokens":10,"output_tokens":2}`,
+			openai.Usage{PromptTokens: 10, CompletionTokens: 2, TotalTokens: 12}},
+		{"reads", `{"input_tokens":10,"output_tokens":2,"cache_read_input_tokens":90}`,
+			openai.Usage{PromptTokens: 100, CompletionTokens: 2, TotalTokens: 102, PromptTokensDetails: &openai.PromptTokensDetails{CachedTokens: 90}}},
+		{"writes without a split are five-minute", `{"input_tokens":10,"output_tokens":2,"cache_creation_input_tokens":40}`,
+			openai.Usage{PromptTokens: 50, CompletionTokens: 2, TotalTokens: 52, PromptTokensDetails: &openai.PromptTokensDetails{CacheWriteTokens: 40}}},
+		{"writes split by TTL", `{"input_tokens":10,"output_tokens":2,"cache_read_input_tokens":5,"cache_creation_input_tokens":40,"cache_creation":{"ephemeral_5m_input_tokens":15,"ephemeral_1h_input_tokens":25}}`,
+			openai.Usage{PromptTokens: 55, CompletionTokens: 2, TotalTokens: 57, PromptTokensDetails: &openai.PromptTokensDetails{CachedTokens: 5, CacheWriteTokens: 40, CacheWrite1hTokens: 25}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var u Usage
+			if err := json.Unmarshal([]byte(tt.raw), &u); err != nil {
+				t.Fatal(err)
+			}
+			got := u.OpenAIUsage()
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("OpenAIUsage = %+v (details %+v); want %+v (details %+v)", got, got.PromptTokensDetails, tt.want, tt.want.PromptTokensDetails)
+			}
+			// And back, as a Converse answer reaches an Anthropic client.
+			back := usageFrom(&got)
+			if back.InputTokens != u.InputTokens || back.CacheReadInputTokens != u.CacheReadInputTokens ||
+				back.CacheCreationInputTokens != u.CacheCreationInputTokens || back.OutputTokens != u.OutputTokens {
+				t.Errorf("usageFrom = %+v; want the counts of %s", back, tt.raw)
+			}
+		})
 	}
 }

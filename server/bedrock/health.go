@@ -105,7 +105,7 @@ func CheckProfile(ctx context.Context, profile string, verify bool) ProfileHealt
 		h.Expires = creds.Expires
 		if left := time.Until(creds.Expires); left < ExpiringSoon {
 			h.State = ProfileExpiring
-			h.Problem = fmt.Sprintf("the credentials of %s expire in %s%s", who(profile), left.Round(time.Minute), expiringHint(profile, kind))
+			h.Problem = fmt.Sprintf("the credentials of %s expire in %s%s", who(profile), Minutes(left), expiringHint(profile, kind))
 		}
 	}
 	if h.SSOSession != "" {

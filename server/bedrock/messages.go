@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -100,6 +101,16 @@ func BuildMessagesBody(raw []byte, headerBetas []string, tier *tiers.Tier, model
 	dec.UseNumber()
 	if err := dec.Decode(&body); err != nil || body == nil {
 		return nil, openai.InvalidRequest("request body is not a JSON object", "invalid_json")
+	}
+	// As json.Unmarshal does: bytes after the object make the body
+	// something else than the request it starts with.
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, openai.InvalidRequest("request body has more after its JSON object", "invalid_json")
+	}
+	// stream is the caller's (InvokeModel or its stream); one that is not
+	// a boolean cannot say which was meant.
+	if st, ok := body["stream"]; ok && !isJSONBool(st) {
+		return nil, openai.InvalidRequest("stream must be true or false", "invalid_request")
 	}
 	out := &MessagesBody{}
 	r := &out.Repairs
@@ -588,4 +599,11 @@ func settleMessagesCache(msgs []anthropicMessage, system, tools []jsonObject, b 
 		users++
 		mark(msgs[i].Content[len(msgs[i].Content)-1])
 	}
+}
+
+// isJSONBool tells a JSON true or false (or null, which is neither set,
+// as json.Unmarshal reads it).
+func isJSONBool(v json.RawMessage) bool {
+	t := string(bytes.TrimSpace(v))
+	return t == "true" || t == "false" || t == "null"
 }

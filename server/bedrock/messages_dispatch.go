@@ -160,10 +160,11 @@ func (d *Dispatcher) ServeMessages(w http.ResponseWriter, r *http.Request, raw [
 // streamUsage is a message_delta's usage: the counts it carries replace
 // message_start's.
 type streamUsage struct {
-	InputTokens              *int `json:"input_tokens"`
-	OutputTokens             *int `json:"output_tokens"`
-	CacheCreationInputTokens *int `json:"cache_creation_input_tokens"`
-	CacheReadInputTokens     *int `json:"cache_read_input_tokens"`
+	InputTokens              *int                     `json:"input_tokens"`
+	OutputTokens             *int                     `json:"output_tokens"`
+	CacheCreationInputTokens *int                     `json:"cache_creation_input_tokens"`
+	CacheReadInputTokens     *int                     `json:"cache_read_input_tokens"`
+	CacheCreation            *anthropic.CacheCreation `json:"cache_creation"`
 }
 
 func (s *streamUsage) into(u *anthropic.Usage) {
@@ -174,6 +175,10 @@ func (s *streamUsage) into(u *anthropic.Usage) {
 		if f.from != nil {
 			*f.to = *f.from
 		}
+	}
+	if s.CacheCreation != nil {
+		c := *s.CacheCreation
+		u.CacheCreation = &c
 	}
 }
 

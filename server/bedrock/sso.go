@@ -28,8 +28,13 @@ func ssoSessionOf(cfg *aws.Config) string {
 
 // ssoToken is what health reads of a cached SSO token; never the token.
 type ssoToken struct {
-	expires     time.Time
-	refreshable bool // the SDK renews it by itself when it runs out
+	expires time.Time
+	// refreshable: the token has a refresh token (sso_session profiles,
+	// the CLI's default), and the SDK renews it by itself when it runs
+	// out. expires is then the access token's (about an hour), not the
+	// session's, whose end the cache does not hold (registrationExpiresAt
+	// is the CLI's client registration, months away).
+	refreshable bool
 }
 
 // readSSOToken reads the CLI's cached token for an SSO session. ok is
@@ -65,10 +70,22 @@ func isSSOSessionError(err error) bool {
 // checkSSOSession adds what the token cache says about an SSO profile's
 // session to h. The session, not the role credentials it hands out (which
 // the SDK renews while the session lasts), is what ends work mid-task.
+// Its end is known, and warned of, only for a token without a refresh
+// token (a legacy profile without sso_session, or a token cached so): a
+// refreshable token's expiry is its access token's, which the SDK renews,
+// so no end is shown for it.
 func checkSSOSession(h *ProfileHealth, session string, now time.Time) {
 	h.SSOSession = session
 	tok, ok := readSSOToken(session)
 	if !ok {
+		return
+	}
+	if tok.refreshable {
+		if h.State != ProfileError {
+			// The role credentials are renewed with it too.
+			h.Expires = time.Time{}
+			h.State, h.Problem = ProfileOK, ""
+		}
 		return
 	}
 	h.SessionExpires = tok.expires
@@ -77,13 +94,14 @@ func checkSSOSession(h *ProfileHealth, session string, now time.Time) {
 	}
 	h.Expires = tok.expires
 	h.State, h.Problem = ProfileOK, ""
-	if left := tok.expires.Sub(now); left < ExpiringSoon && !tok.refreshable {
+	if left := tok.expires.Sub(now); left < ExpiringSoon {
 		h.State, h.SignIn = ProfileExpiring, true
-		h.Problem = fmt.Sprintf("the SSO session of %s expires in %s; sign in again with `aws sso login%s`", who(h.Profile), minutes(left), profileFlag(h.Profile))
+		h.Problem = fmt.Sprintf("the SSO session of %s expires in %s; sign in again with `aws sso login%s`", who(h.Profile), Minutes(left), profileFlag(h.Profile))
 	}
 }
 
-// minutes renders a short time left for people: "12 min".
-func minutes(d time.Duration) string {
+// Minutes renders a short time left for people, as the profile problems
+// and the tray's notifications say it: "12 min" (never below "0 min").
+func Minutes(d time.Duration) string {
 	return fmt.Sprintf("%d min", max(0, int(d.Round(time.Minute).Minutes())))
 }

@@ -61,6 +61,7 @@ func TestCheckProfileSSOSession(t *testing.T) {
 	awsConfig(t, ssoProfile("nologin", "s-none")+ssoProfile("expired", "s-expired")+ssoProfile("soon", "s-soon")+
 		ssoProfile("fresh", "s-fresh")+ssoProfile("refreshable", "s-refresh")+
 		"[profile legacy]\nsso_start_url = https://legacy.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = Dev\n\n"+
+		"[profile legacy-soon]\nsso_start_url = https://legacy-soon.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = Dev\n\n"+
 		"[profile static]\naws_access_key_id = AKIASTATICKEY0000001\naws_secret_access_key = s\n")
 	now := time.Now()
 	writeSSOToken(t, "s-expired", now.Add(-time.Hour), false)
@@ -68,6 +69,7 @@ func TestCheckProfileSSOSession(t *testing.T) {
 	writeSSOToken(t, "s-fresh", now.Add(7*time.Hour), false)
 	writeSSOToken(t, "s-refresh", now.Add(10*time.Minute), true)
 	writeSSOToken(t, "https://legacy.awsapps.com/start", now.Add(-time.Minute), false)
+	writeSSOToken(t, "https://legacy-soon.awsapps.com/start", now.Add(12*time.Minute), false)
 	// Role credentials that end before the session are renewed with it:
 	// they must not make a profile look as if it were about to die.
 	fakeSSOPortal(t, 5*time.Minute)
@@ -84,9 +86,15 @@ func TestCheckProfileSSOSession(t *testing.T) {
 		{"expired", ProfileError, "s-expired", true, now.Add(-time.Hour), []string{`SSO session of profile "expired"`, "aws sso login --profile expired"}},
 		{"soon", ProfileExpiring, "s-soon", true, now.Add(12 * time.Minute), []string{`SSO session of profile "soon" expires in 12 min`, "aws sso login --profile soon"}},
 		{"fresh", ProfileOK, "s-fresh", false, now.Add(7 * time.Hour), nil},
-		// The SDK renews a token that has a refresh token by itself.
-		{"refreshable", ProfileOK, "s-refresh", false, now.Add(10 * time.Minute), nil},
+		// The SDK renews a token that has a refresh token by itself: its
+		// expiresAt is the access token's (about an hour), not the
+		// session's, whose end the cache does not hold. No end is shown
+		// and no warning given.
+		{"refreshable", ProfileOK, "s-refresh", false, time.Time{}, nil},
 		{"legacy", ProfileError, "https://legacy.awsapps.com/start", true, now.Add(-time.Minute), []string{"aws sso login --profile legacy"}},
+		// A legacy profile's token (no sso_session) has no refresh token:
+		// its end is the session's, and it is warned of.
+		{"legacy-soon", ProfileExpiring, "https://legacy-soon.awsapps.com/start", true, now.Add(12 * time.Minute), []string{`SSO session of profile "legacy-soon" expires in 12 min`, "aws sso login --profile legacy-soon"}},
 		{"static", ProfileOK, "", false, time.Time{}, nil},
 	}
 	for _, tt := range tests {
@@ -111,5 +119,21 @@ func TestCheckProfileSSOSession(t *testing.T) {
 				t.Error("the SSO access token leaked into the health report")
 			}
 		})
+	}
+}
+
+func TestMinutes(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{12 * time.Minute, "12 min"},
+		{11*time.Minute + 40*time.Second, "12 min"},
+		{20 * time.Second, "0 min"},
+		{-5 * time.Minute, "0 min"},
+	} {
+		if got := Minutes(tt.d); got != tt.want {
+			t.Errorf("Minutes(%v) = %q, want %q", tt.d, got, tt.want)
+		}
 	}
 }

@@ -176,6 +176,10 @@ func (s *Stream) Usage(u Usage) error {
 	if d := u.PromptTokensDetails; d != nil {
 		s.buf = append(s.buf, `,"prompt_tokens_details":{"cached_tokens":`...)
 		s.buf = strconv.AppendInt(s.buf, int64(d.CachedTokens), 10)
+		if d.CacheWriteTokens != 0 { // omitempty, as in a JSON answer
+			s.buf = append(s.buf, `,"cache_write_tokens":`...)
+			s.buf = strconv.AppendInt(s.buf, int64(d.CacheWriteTokens), 10)
+		}
 		s.buf = append(s.buf, '}')
 	}
 	s.buf = append(s.buf, `}}`...)

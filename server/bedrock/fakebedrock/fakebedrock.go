@@ -63,9 +63,12 @@ type Reply struct {
 	InputTokens  int
 	OutputTokens int
 	// CacheReadTokens and CacheWriteTokens, when set, are reported as
-	// prompt tokens read from and written to the prompt cache.
-	CacheReadTokens  int
-	CacheWriteTokens int
+	// prompt tokens read from and written to the prompt cache;
+	// CacheWrite1hTokens of the CacheWriteTokens were written with a
+	// one-hour TTL, the rest with five minutes.
+	CacheReadTokens    int
+	CacheWriteTokens   int
+	CacheWrite1hTokens int
 
 	// Status and ErrorType answer with an HTTP error instead
 	// (ErrorType e.g. "ThrottlingException").
@@ -401,11 +404,24 @@ func (r Reply) stopReason() string {
 	return "end_turn"
 }
 
-func (r Reply) usage() map[string]int {
-	u := map[string]int{"inputTokens": r.InputTokens, "outputTokens": r.OutputTokens,
+// usage is the usage object of a Converse answer: cache writes split by
+// TTL in cacheDetails, as Bedrock reports them.
+func (r Reply) usage() map[string]any {
+	u := map[string]any{"inputTokens": r.InputTokens, "outputTokens": r.OutputTokens,
 		"totalTokens": r.InputTokens + r.OutputTokens + r.CacheReadTokens + r.CacheWriteTokens}
 	if r.CacheReadTokens != 0 || r.CacheWriteTokens != 0 {
 		u["cacheReadInputTokens"], u["cacheWriteInputTokens"] = r.CacheReadTokens, r.CacheWriteTokens
+	}
+	if r.CacheWriteTokens != 0 {
+		hour := min(r.CacheWrite1hTokens, r.CacheWriteTokens)
+		var details []map[string]any
+		if r.CacheWriteTokens > hour {
+			details = append(details, map[string]any{"ttl": "5m", "inputTokens": r.CacheWriteTokens - hour})
+		}
+		if hour > 0 {
+			details = append(details, map[string]any{"ttl": "1h", "inputTokens": hour})
+		}
+		u["cacheDetails"] = details
 	}
 	return u
 }

@@ -10,12 +10,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 )
 
-// anthropicUsage is the usage object of an Anthropic message.
-func (r Reply) anthropicUsage() map[string]int {
-	return map[string]int{
+// anthropicUsage is the usage object of an Anthropic message: cache
+// writes split by TTL in cache_creation, as Claude reports them.
+func (r Reply) anthropicUsage() map[string]any {
+	u := map[string]any{
 		"input_tokens": r.InputTokens, "output_tokens": r.OutputTokens,
 		"cache_creation_input_tokens": r.CacheWriteTokens, "cache_read_input_tokens": r.CacheReadTokens,
 	}
+	if r.CacheWriteTokens != 0 {
+		hour := min(r.CacheWrite1hTokens, r.CacheWriteTokens)
+		u["cache_creation"] = map[string]int{"ephemeral_5m_input_tokens": r.CacheWriteTokens - hour, "ephemeral_1h_input_tokens": hour}
+	}
+	return u
 }
 
 func messageID() string { return "msg_bdrk_" + requestID()[:8] }
