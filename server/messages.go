@@ -1,11 +1,9 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -131,22 +129,10 @@ func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request, count boo
 	}
 
 	if tier == nil || tier.Backend == tiers.BackendGGUF {
-		// llama-swap's model (llama.cpp's server speaks the Messages
-		// API): the body as it came, but with the tier's name for auto,
-		// aliases and Claude names.
-		route := "llama-swap; reason=unknown model"
-		if tier != nil {
-			route = tier.Name + "; reason=" + reason
-			if model != tier.Name {
-				body = rewriteModel(body, tier.Name)
-			}
-		}
-		w.Header().Set(RouteHeader, route)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.ContentLength = int64(len(body))
-		r.Header.Set("Content-Length", fmt.Sprint(len(body)))
+		// llama.cpp's server speaks the Messages API; failures of the
+		// hop itself answer in Anthropic's shape.
 		r = r.WithContext(context.WithValue(r.Context(), anthropicErrorsKey{}, true))
-		s.forward(w, r, start, cfg, tier, model)
+		s.toLlamaSwap(w, r, start, cfg, tier, model, reason, body)
 		return
 	}
 

@@ -236,20 +236,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, ep openai.Endp
 	}
 
 	if tier == nil || tier.Backend == tiers.BackendGGUF {
-		// llama-swap's model: hand over the body as it came, except that
-		// "auto" and aliases become the tier's name.
-		route := "llama-swap; reason=unknown model"
-		if tier != nil {
-			route = tier.Name + "; reason=" + reason
-			if model != tier.Name {
-				body = rewriteModel(body, tier.Name)
-			}
-		}
-		w.Header().Set(RouteHeader, route)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.ContentLength = int64(len(body))
-		r.Header.Set("Content-Length", fmt.Sprint(len(body)))
-		s.forward(w, r, start, cfg, tier, model)
+		s.toLlamaSwap(w, r, start, cfg, tier, model, reason, body)
 		return
 	}
 
@@ -265,6 +252,24 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, ep openai.Endp
 	s.serveBedrock(w, r, start, cfg, tier, model, reason, req.Stream, func(w http.ResponseWriter, t *tiers.Tier) bedrock.Outcome {
 		return s.bedrock.Serve(w, r, ep, req, t, useNext)
 	})
+}
+
+// toLlamaSwap hands a request for llama-swap's model (tier nil: a name no
+// tier has) to llama-swap with its body as it came, except that "auto",
+// aliases and Claude names become the tier's name.
+func (s *Server) toLlamaSwap(w http.ResponseWriter, r *http.Request, start time.Time, cfg *tiers.Config, tier *tiers.Tier, model, reason string, body []byte) {
+	route := "llama-swap; reason=unknown model"
+	if tier != nil {
+		route = tier.Name + "; reason=" + reason
+		if model != tier.Name {
+			body = rewriteModel(body, tier.Name)
+		}
+	}
+	w.Header().Set(RouteHeader, route)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	r.Header.Set("Content-Length", fmt.Sprint(len(body)))
+	s.forward(w, r, start, cfg, tier, model)
 }
 
 // budgetRefusal is the 429 of a tier that has spent its daily budget, with
